@@ -1,0 +1,164 @@
+// bench/ingest: durable submissions per second through the real gateway.
+//
+// Starts the gateway in-process (the same App wiring as `yibiao serve`, a real database file
+// on disk with synchronous=FULL, real HTTP on loopback) unless --url points at a running one;
+// then 64 keep-alive clients POST valid demo answers, each with a fresh client_id, for a
+// bounded time. Prints accepted submissions/s, latency percentiles, errors and peak RSS.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+#include <spdlog/sinks/null_sink.h>
+#include <boost/program_options.hpp>
+
+#include "admin/demo.h"
+#include "gateway/app.h"
+
+namespace po = boost::program_options;
+using namespace yb;
+using Json = nlohmann::json;
+using Clk = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  po::options_description desc("bench/ingest options");
+  desc.add_options()("url", po::value<std::string>(),
+                     "host:port of a running gateway (default: start one)")(
+      "user", po::value<std::string>()->default_value("cadre1"), "login")(
+      "password", po::value<std::string>()->default_value("bench-Pass-2026"), "password")(
+      "clients", po::value<int>()->default_value(64), "concurrent keep-alive clients")(
+      "seconds", po::value<int>()->default_value(10), "how long to send")(
+      "threads", po::value<int>()->default_value(96), "server worker threads (in-process)")(
+      "min-rps", po::value<double>()->default_value(0), "exit 1 below this rate (smoke runs)")(
+      "help", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "ingest: " << e.what() << "\n" << desc;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  const int clients = vm["clients"].as<int>();
+  const int seconds = vm["seconds"].as<int>();
+  std::string host = "127.0.0.1";
+  int port = 0;
+
+  SystemClock clock;
+  std::unique_ptr<gateway::App> app;
+  std::thread server;
+  std::filesystem::path dir;
+  if (vm.count("url")) {
+    auto url = vm["url"].as<std::string>();
+    auto colon = url.rfind(':');
+    host = url.substr(0, colon);
+    port = std::stoi(url.substr(colon + 1));
+  } else {
+    dir = std::filesystem::temp_directory_path() / ("yibiao-bench-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    gateway::AppConfig cfg;
+    cfg.db_path = (dir / "bench.db").string();
+    cfg.server.port = 0;
+    cfg.server.threads = vm["threads"].as<int>();
+    cfg.demo = true;
+    cfg.admin_password = "bench-Admin-2026";
+    cfg.demo_password = vm["password"].as<std::string>();
+    auto log =
+        std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto a = gateway::App::create(cfg, clock, log);
+    if (!a) {
+      std::cerr << "ingest: " << a.error().message.en << "\n";
+      return 1;
+    }
+    app = std::move(*a);
+    auto p = app->bind();
+    if (!p) return 1;
+    port = *p;
+    server = std::thread([&] { app->serve(); });
+  }
+
+  httplib::Client login(host, port);
+  auto lr = login.Post("/api/v1/sessions",
+                       Json{{"username", vm["user"].as<std::string>()},
+                            {"password", vm["password"].as<std::string>()}}
+                           .dump(),
+                       "application/json");
+  if (!lr || lr->status != 200) {
+    std::cerr << "ingest: login failed\n";
+    return 1;
+  }
+  const std::string token = Json::parse(lr->body)["token"];
+  const Json values = admin::demo_sample_values(1);
+
+  std::atomic<bool> go{false}, stop{false};
+  std::vector<std::vector<double>> lat(clients);
+  std::vector<long> ok(clients, 0), bad(clients, 0);
+  std::vector<std::thread> ts;
+  for (int c = 0; c < clients; ++c) {
+    ts.emplace_back([&, c] {
+      httplib::Client cl(host, port);
+      cl.set_keep_alive(true);
+      cl.set_tcp_nodelay(true);
+      cl.set_read_timeout(30);
+      httplib::Headers h{{"Authorization", "Bearer " + token}};
+      Json body = {{"form", "resident_household"}, {"values", values}};
+      long n = 0;
+      while (!go) std::this_thread::yield();
+      while (!stop) {
+        body["client_id"] = "bench-" + std::to_string(c) + "-" + std::to_string(n++);
+        auto t0 = Clk::now();
+        auto r = cl.Post("/api/v1/submissions", h, body.dump(), "application/json");
+        auto dt = std::chrono::duration<double, std::milli>(Clk::now() - t0).count();
+        if (r && r->status == 201) {
+          ok[c]++;
+          lat[c].push_back(dt);
+        } else {
+          bad[c]++;
+        }
+      }
+    });
+  }
+  auto t0 = Clk::now();
+  go = true;
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& t : ts) t.join();
+  double secs = std::chrono::duration<double>(Clk::now() - t0).count();
+
+  std::vector<double> all;
+  long total_ok = 0, total_bad = 0;
+  for (int c = 0; c < clients; ++c) {
+    all.insert(all.end(), lat[c].begin(), lat[c].end());
+    total_ok += ok[c];
+    total_bad += bad[c];
+  }
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+  };
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  const double rps = total_ok / secs;
+  std::printf(
+      "ingest: %d clients, %.1f s: %ld accepted (%.0f submissions/s durable), %ld errors; "
+      "latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; peak RSS %ld MB%s\n",
+      clients, secs, total_ok, rps, total_bad, pct(0.50), pct(0.99), all.empty() ? 0 : all.back(),
+      ru.ru_maxrss / 1024, app ? " (gateway and load generator in one process)" : "");
+  if (app) {
+    app->stop();
+    server.join();
+    app.reset();
+    std::filesystem::remove_all(dir);
+  }
+  return rps >= vm["min-rps"].as<double>() && total_bad == 0 ? 0 : 1;
+}

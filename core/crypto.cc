@@ -1,0 +1,69 @@
+#include "core/crypto.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+
+namespace yb::crypto {
+namespace {
+
+void ensure_init() {
+  // Idempotent and thread-safe; cheap after the first call.
+  if (sodium_init() < 0) std::abort();  // no usable randomness: refuse to run
+}
+
+std::string to_hex(const unsigned char* p, size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), p, n);
+  out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> hash_password(std::string_view password, HashCost cost) {
+  ensure_init();
+  char out[crypto_pwhash_STRBYTES];
+  unsigned long long ops =
+      cost == HashCost::kMin ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  size_t mem =
+      cost == HashCost::kMin ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return Error::make(ErrorKind::kInternal, "hash_failed", "密码处理失败",
+                       "password hashing ran out of memory");
+  }
+  return std::string(out);
+}
+
+bool verify_password(const std::string& hash, std::string_view password) {
+  ensure_init();
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string random_hex(size_t n) {
+  ensure_init();
+  std::string buf(n, '\0');
+  randombytes_buf(buf.data(), n);
+  return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n);
+}
+
+std::string random_password() {
+  ensure_init();
+  static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  std::string out;
+  for (int i = 0; i < 16; ++i) out += kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)];
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return to_hex(h, sizeof h);
+}
+
+bool equal_ct(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace yb::crypto

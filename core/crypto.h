@@ -1,0 +1,27 @@
+// Password hashing (argon2id), tokens and digests, over libsodium. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace yb::crypto {
+
+// argon2id cost. kInteractive is libsodium's interactive profile (64 MiB, ~0.1 s); kMin is for
+// tests that create many users.
+enum class HashCost { kInteractive, kMin };
+
+Result<std::string> hash_password(std::string_view password, HashCost cost);
+bool verify_password(const std::string& hash, std::string_view password);
+
+// n random bytes as lower-case hex (2n characters).
+std::string random_hex(size_t n);
+// A password people can type: 16 characters from an unambiguous alphabet.
+std::string random_password();
+// SHA-256 of data, lower-case hex.
+std::string sha256_hex(std::string_view data);
+// Constant-time comparison.
+bool equal_ct(std::string_view a, std::string_view b);
+
+}  // namespace yb::crypto

@@ -1,0 +1,247 @@
+#include "core/db.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace yb::db {
+namespace {
+
+Error sql_error(sqlite3* db, std::string_view what) {
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "no database");
+  int code = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error::make(ErrorKind::kConflict, "db_conflict", "数据已存在，与现有记录冲突", msg);
+  }
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return Error::make(ErrorKind::kUnavailable, "db_busy", "系统繁忙，请稍后重试", msg);
+  }
+  return Error::make(ErrorKind::kInternal, "db_error", "数据库出错，请联系管理员", msg);
+}
+
+}  // namespace
+
+// ---- Stmt ----
+
+Stmt::Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_), bind_error_(std::move(o.bind_error_)) {
+  o.s_ = nullptr;
+}
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    if (s_) sqlite3_finalize(s_);
+    db_ = o.db_;
+    s_ = o.s_;
+    bind_error_ = std::move(o.bind_error_);
+    o.s_ = nullptr;
+  }
+  return *this;
+}
+Stmt::~Stmt() {
+  if (s_) sqlite3_finalize(s_);
+}
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  if (sqlite3_bind_int64(s_, i, v) != SQLITE_OK) bind_error_ = sqlite3_errmsg(db_);
+  return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+  if (sqlite3_bind_double(s_, i, v) != SQLITE_OK) bind_error_ = sqlite3_errmsg(db_);
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view v) {
+  if (sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK) {
+    bind_error_ = sqlite3_errmsg(db_);
+  }
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::nullopt_t) {
+  if (sqlite3_bind_null(s_, i) != SQLITE_OK) bind_error_ = sqlite3_errmsg(db_);
+  return *this;
+}
+Stmt& Stmt::bind(int i, const std::optional<std::string>& v) {
+  return v ? bind(i, std::string_view(*v)) : bind(i, std::nullopt);
+}
+Stmt& Stmt::bind(int i, const std::optional<int64_t>& v) {
+  return v ? bind(i, *v) : bind(i, std::nullopt);
+}
+
+Result<bool> Stmt::step() {
+  if (!bind_error_.empty()) {
+    return Error::make(ErrorKind::kInternal, "db_bind", "数据库出错，请联系管理员",
+                       "bind failed: " + bind_error_);
+  }
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error e = sql_error(db_, "step");
+  sqlite3_reset(s_);
+  return e;
+}
+
+Status Stmt::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.take_error();
+    if (!*r) return ok_status();
+  }
+}
+
+void Stmt::reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+  bind_error_.clear();
+}
+
+bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+int64_t Stmt::get_int(int col) const { return sqlite3_column_int64(s_, col); }
+double Stmt::get_double(int col) const { return sqlite3_column_double(s_, col); }
+std::string Stmt::get_text(int col) const {
+  const auto* p = sqlite3_column_text(s_, col);
+  if (!p) return {};
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
+std::optional<std::string> Stmt::get_opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return get_text(col);
+}
+std::optional<int64_t> Stmt::get_opt_int(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return get_int(col);
+}
+
+// ---- Conn ----
+
+Conn::~Conn() { sqlite3_close_v2(db_); }
+
+Result<Stmt> Conn::prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr) != SQLITE_OK) {
+    return sql_error(db_, "prepare");
+  }
+  return Stmt(db_, s);
+}
+
+Status Conn::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    Error e = sql_error(db_, err ? err : "exec");
+    sqlite3_free(err);
+    return e;
+  }
+  return ok_status();
+}
+
+Status Conn::begin() { return exec("BEGIN IMMEDIATE"); }
+Status Conn::commit() { return exec("COMMIT"); }
+void Conn::rollback() {
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+int64_t Conn::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+int Conn::changes() const { return sqlite3_changes(db_); }
+
+// ---- Database ----
+
+Database::Lease::Lease(Database& d) : db(d) {
+  std::unique_lock lk(d.mu_);
+  d.cv_.wait(lk, [&] { return !d.free_.empty(); });
+  conn = std::move(d.free_.back());
+  d.free_.pop_back();
+}
+
+Database::Lease::~Lease() {
+  conn->rollback();  // never hand out a connection inside a transaction
+  {
+    std::lock_guard lk(db.mu_);
+    db.free_.push_back(std::move(conn));
+  }
+  db.cv_.notify_one();
+}
+
+Database::~Database() = default;
+
+Result<std::unique_ptr<Conn>> Database::open_conn() {
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(path_.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<Conn> c(new Conn(raw));
+  if (rc != SQLITE_OK) {
+    return Error::make(ErrorKind::kInternal, "db_open", "无法打开数据库文件",
+                       "cannot open database " + path_ + ": " + sqlite3_errmsg(raw));
+  }
+  sqlite3_busy_timeout(raw, opts_.busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 1);
+  // WAL lets readers run beside the writer; FULL syncs the WAL on every commit so an answered
+  // submission survives power loss.
+  if (auto s = c->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                       "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+      !s) {
+    return s.take_error();
+  }
+  return c;
+}
+
+Result<std::unique_ptr<Conn>> Database::dedicated() { return open_conn(); }
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, const Options& opts) {
+  std::unique_ptr<Database> d(new Database());
+  d->path_ = path;
+  d->opts_ = opts;
+  auto first = d->open_conn();
+  if (!first) return first.take_error();
+  Conn& c = **first;
+  if (auto s = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                      "applied_at BIGINT NOT NULL)");
+      !s) {
+    return s.take_error();
+  }
+  for (const auto& m : migrations()) {
+    if (auto s = c.begin(); !s) return s.take_error();
+    auto q = c.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+    if (!q) return q.take_error();
+    q->bind(1, m.version);
+    auto have = q->step();
+    if (!have) return have.take_error();
+    if (*have) {
+      c.rollback();
+      continue;
+    }
+    if (auto s = c.exec(m.sql); !s) {
+      c.rollback();
+      Error e = s.take_error();
+      e.message.en = "migration " + std::to_string(m.version) + " failed: " + e.message.en;
+      return e;
+    }
+    auto ins = c.prepare(
+        "INSERT INTO schema_migrations (version, description, applied_at) "
+        "VALUES (?, ?, ?)");
+    if (!ins) return ins.take_error();
+    ins->bind(1, m.version)
+        .bind(2, m.description)
+        .bind(3, static_cast<int64_t>(std::time(nullptr)));
+    if (auto s = ins->run(); !s) return s.take_error();
+    if (auto s = c.commit(); !s) return s.take_error();
+  }
+  d->free_.push_back(std::move(*first));
+  for (int i = 1; i < std::max(1, opts.pool_size); ++i) {
+    auto more = d->open_conn();
+    if (!more) return more.take_error();
+    d->free_.push_back(std::move(*more));
+  }
+  return d;
+}
+
+int Database::schema_version() {
+  return with_conn([](Conn& c) -> int {
+    auto q = c.prepare("SELECT MAX(version) FROM schema_migrations");
+    if (!q || !q->step().ok()) return 0;
+    return static_cast<int>(q->get_int(0));
+  });
+}
+
+}  // namespace yb::db

@@ -1,0 +1,108 @@
+#include "core/group_commit.h"
+
+#include <future>
+#include <vector>
+
+namespace yb::db {
+
+struct GroupCommitWriter::Pending {
+  std::function<Status(Conn&)> job;
+  std::promise<Status> done;
+};
+
+Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db,
+                                                                    size_t max_batch) {
+  auto conn = db.dedicated();
+  if (!conn) return conn.take_error();
+  std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch));
+  w->thread_ = std::thread([p = w.get()] { p->loop(); });
+  return w;
+}
+
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch)
+    : conn_(std::move(conn)), max_batch_(max_batch) {}
+
+GroupCommitWriter::~GroupCommitWriter() { stop(); }
+
+Status GroupCommitWriter::run(std::function<Status(Conn&)> job) {
+  Pending p{std::move(job), {}};
+  auto fut = p.done.get_future();
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) {
+      return Error::make(ErrorKind::kUnavailable, "shutting_down", "系统正在重启，请稍后重试",
+                         "The gateway is shutting down; please retry shortly");
+    }
+    queue_.push_back(&p);
+  }
+  cv_.notify_one();
+  return fut.get();
+}
+
+void GroupCommitWriter::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+GroupCommitWriter::Stats GroupCommitWriter::stats() {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+void GroupCommitWriter::loop() {
+  std::vector<Pending*> batch;
+  std::vector<Status> results;
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    results.assign(batch.size(), ok_status());
+    Status tx = conn_->begin();
+    if (tx) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (auto s = conn_->exec("SAVEPOINT job"); !s) {
+          results[i] = s;
+          continue;
+        }
+        Status r = ok_status();
+        try {
+          r = batch[i]->job(*conn_);
+        } catch (const std::exception& e) {
+          r = Error::make(ErrorKind::kInternal, "job_exception", "系统出错，请联系管理员",
+                          e.what());
+        }
+        if (r) {
+          (void)conn_->exec("RELEASE job");
+        } else {
+          (void)conn_->exec("ROLLBACK TO job; RELEASE job");
+        }
+        results[i] = std::move(r);
+      }
+      tx = conn_->commit();
+    }
+    if (!tx) {
+      conn_->rollback();
+      for (auto& r : results) r = tx;
+    }
+    {
+      std::lock_guard lk(mu_);
+      stats_.batches++;
+      stats_.jobs += batch.size();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+    batch.clear();
+  }
+}
+
+}  // namespace yb::db

@@ -1,0 +1,54 @@
+// Group commit: many request threads hand small write jobs to one writer thread, which runs
+// every job waiting at that moment inside ONE transaction (each under its own savepoint) and
+// commits once, so one fsync makes a whole batch durable. run() returns only after the commit
+// (synchronous=FULL), so an answered request survives a crash.
+//
+// Thread-safe. Jobs run on the writer thread, one at a time, and must not block on other jobs.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/db.h"
+
+namespace yb::db {
+
+class GroupCommitWriter {
+ public:
+  // REQUIRES: db outlives the writer.
+  static Result<std::unique_ptr<GroupCommitWriter>> start(Database& db, size_t max_batch = 256);
+  ~GroupCommitWriter();  // stop()s
+
+  // Runs job in the next batch. A job returning an error is rolled back alone (its savepoint)
+  // and that error returned; the others in the batch still commit. If the commit itself fails,
+  // every job of the batch gets the error. After stop(): kUnavailable.
+  Status run(std::function<Status(Conn&)> job);
+
+  // Stops accepting jobs, finishes the queued ones, joins the thread. Idempotent.
+  void stop();
+
+  struct Stats {
+    uint64_t batches = 0, jobs = 0;
+  };
+  Stats stats();
+
+ private:
+  struct Pending;
+  GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch);
+  void loop();
+
+  std::unique_ptr<Conn> conn_;
+  size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;       // GUARDED_BY(mu_)
+  Stats stats_;                 // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace yb::db

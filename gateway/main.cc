@@ -1,0 +1,265 @@
+// yibiao: the gateway binary. Parses the command line, wires the components (through App),
+// serves, and shuts down cleanly on SIGINT/SIGTERM.
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <boost/program_options.hpp>
+
+#include "gateway/app.h"
+#include "gateway/options.h"
+
+namespace po = boost::program_options;
+using namespace yb;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+const char* kUsage =
+    "yibiao — 一表通 gateway: one form for village cadres, every upstream system served.\n"
+    "\n"
+    "usage:\n"
+    "  yibiao serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--demo] [options]\n"
+    "  yibiao user add --db FILE --username U --role ROLE [--org CODE] [--display-name NAME]\n"
+    "                  (the password is read from the first line of standard input)\n"
+    "  yibiao --help | --version\n"
+    "\n"
+    "Environment: YIBIAO_ADMIN_PASSWORD (first-start admin), YIBIAO_DEMO_PASSWORD (demo users).\n";
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+po::options_description serve_description() {
+  po::options_description d("serve options");
+  for (const auto& o : gateway::serve_options()) {
+    std::string help = o.help;
+    if (*o.default_value) help += " (default " + std::string(o.default_value) + ")";
+    if (o.flag) {
+      d.add_options()(o.name, po::bool_switch(), help.c_str());
+    } else if (*o.default_value) {
+      d.add_options()(o.name, po::value<std::string>()->default_value(o.default_value),
+                      help.c_str());
+    } else {
+      d.add_options()(o.name, po::value<std::string>(), help.c_str());
+    }
+  }
+  return d;
+}
+
+// Parses an integer option within bounds, or throws a message naming the option.
+long long int_option(const po::variables_map& vm, const char* name, long long lo, long long hi) {
+  const std::string s = vm[name].as<std::string>();
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(s, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != s.size() || s.empty() || v < lo || v > hi) {
+    throw po::error("option --" + std::string(name) + " must be a whole number from " +
+                    std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
+  }
+  return v;
+}
+
+int serve(int argc, char** argv) {
+  po::options_description desc = serve_description();
+  desc.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << desc << "\n";
+    return 0;
+  }
+  if (vm.count("config")) {
+    const std::string path = vm["config"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw po::error("cannot read config file " + path);
+    po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);
+  }
+  po::notify(vm);
+
+  gateway::AppConfig cfg;
+  cfg.db_path = vm["db"].as<std::string>();
+  const std::string listen = vm["listen"].as<std::string>();
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw po::error("option --listen must be HOST:PORT, not '" + listen + "'");
+  }
+  cfg.server.host = listen.substr(0, colon);
+  {
+    po::variables_map one;
+    one.emplace("listen-port", po::variable_value(listen.substr(colon + 1), false));
+    cfg.server.port = static_cast<int>(int_option(one, "listen-port", 0, 65535));
+  }
+  cfg.server.threads = static_cast<int>(int_option(vm, "threads", 2, 4096));
+  cfg.server.max_body_bytes = static_cast<size_t>(int_option(vm, "max-body", 1024, 1LL << 30));
+  cfg.server.max_json_depth = static_cast<int>(int_option(vm, "max-json-depth", 4, 512));
+  cfg.server.read_timeout_s = static_cast<int>(int_option(vm, "read-timeout", 1, 3600));
+  cfg.server.write_timeout_s = static_cast<int>(int_option(vm, "write-timeout", 1, 3600));
+  cfg.server.keep_alive_timeout_s = static_cast<int>(int_option(vm, "keep-alive-timeout", 1, 3600));
+  cfg.server.keep_alive_max_requests =
+      static_cast<int>(int_option(vm, "keep-alive-max", 1, 1'000'000));
+  cfg.server.listen_backlog = static_cast<int>(int_option(vm, "listen-backlog", 1, 65535));
+  cfg.accounts.session_idle_s = int_option(vm, "session-idle", 60, 86400 * 30);
+  cfg.accounts.session_max_s = int_option(vm, "session-max", 60, 86400 * 365);
+  cfg.accounts.login_max_failures = static_cast<int>(int_option(vm, "login-max-failures", 1, 1000));
+  cfg.accounts.login_window_s = int_option(vm, "login-window", 1, 86400);
+  cfg.db.pool_size = static_cast<int>(int_option(vm, "db-pool", 1, 64));
+  cfg.demo = vm["demo"].as<bool>();
+  cfg.admin_password = env_or_empty("YIBIAO_ADMIN_PASSWORD");
+  cfg.demo_password = env_or_empty("YIBIAO_DEMO_PASSWORD");
+  const auto level = spdlog::level::from_str(vm["log-level"].as<std::string>());
+  if (level == spdlog::level::off && vm["log-level"].as<std::string>() != "off") {
+    throw po::error("option --log-level must be trace, debug, info, warn, error or off");
+  }
+
+  auto log = spdlog::stderr_color_mt("yibiao");
+  log->set_level(level);
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  // Block the shutdown signals in every thread; one thread waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  SystemClock clock;
+  auto app = gateway::App::create(cfg, clock, log);
+  if (!app) {
+    std::cerr << "yibiao: cannot start: " << app.error().message.en << "\n";
+    return 1;
+  }
+  auto port = (*app)->bind();
+  if (!port) {
+    std::cerr << "yibiao: " << port.error().message.en << "\n";
+    return 1;
+  }
+  const auto& boot = (*app)->bootstrap();
+  if (boot.created) {
+    if (boot.password_generated) {
+      std::cout << "Created user admin (system_admin). Its password, shown only now: "
+                << boot.password << "\n";
+    } else {
+      std::cout
+          << "Created user admin (system_admin) with the password in YIBIAO_ADMIN_PASSWORD.\n";
+    }
+  }
+  const std::string url = "http://" + cfg.server.host + ":" + std::to_string(*port) + "/";
+  if (cfg.demo) {
+    const auto& demo = (*app)->demo();
+    std::cout << "Demo county ready. Logins (role, org unit):\n";
+    for (const auto& l : demo.logins) {
+      std::cout << "  " << l.username << "  (" << l.role << ", " << l.org_name << ")\n";
+    }
+    if (!(*app)->generated_demo_password().empty()) {
+      std::cout << "Demo password, shown only now: " << (*app)->generated_demo_password() << "\n";
+    } else if (!cfg.demo_password.empty() && demo.seeded) {
+      std::cout << "Demo password: the value of YIBIAO_DEMO_PASSWORD.\n";
+    } else if (!demo.seeded) {
+      std::cout << "Demo users already existed; their password is the one set when they were "
+                   "created.\n";
+    }
+  }
+  std::cout << "Yibiao " << kVersion << " listening on " << url << std::endl;
+  log->info("listening on {}:{} (db {})", cfg.server.host, *port, cfg.db_path);
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log->info("signal {} received: finishing in-flight requests", sig);
+    (*app)->stop();
+  });
+  (*app)->serve();
+  // serve() also returns if the listener fails; wake the waiter so it can be joined.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  app->reset();  // drains the writer, closes the database
+  log->info("stopped cleanly");
+  return 0;
+}
+
+int user_add(int argc, char** argv) {
+  po::options_description desc("user add options");
+  desc.add_options()("db", po::value<std::string>()->required(), "database file")(
+      "username", po::value<std::string>()->required(), "login name (3-32 of a-z 0-9 _ . -)")(
+      "role", po::value<std::string>()->required(), "cadre, county_admin, auditor or system_admin")(
+      "org", po::value<std::string>(), "12-digit org unit code (omit only for system_admin)")(
+      "display-name", po::value<std::string>()->default_value(""), "name shown in the UI")(
+      "help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: yibiao user add --db FILE --username U --role ROLE [--org CODE]\n"
+                 "The password is read from the first line of standard input.\n\n"
+              << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  auto role = admin::role_from_string(vm["role"].as<std::string>());
+  if (!role) throw po::error("option --role must be cadre, county_admin, auditor or system_admin");
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+
+  auto db = db::Database::open(vm["db"].as<std::string>(), {});
+  if (!db) {
+    std::cerr << "yibiao: " << db.error().message.en << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  admin::Accounts accounts(**db, clock, {});
+  std::optional<std::string> org;
+  if (vm.count("org")) org = vm["org"].as<std::string>();
+  auto u = accounts.add_user(vm["username"].as<std::string>(), password, *role, org,
+                             vm["display-name"].as<std::string>());
+  if (!u) {
+    std::cerr << "yibiao: " << u.error().message.en << "\n";
+    for (const auto& d : u.error().details)
+      std::cerr << "  " << d.path << ": " << d.message.en << "\n";
+    return 1;
+  }
+  std::cout << "Added user " << u->username << " (" << admin::to_string(u->role) << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    const std::string cmd = argv[1];
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::cout << kUsage << "\n" << serve_description() << "\n";
+      return 0;
+    }
+    if (cmd == "--version" || cmd == "-V") {
+      std::cout << "yibiao " << kVersion << "\n";
+      return 0;
+    }
+    if (cmd == "serve") return serve(argc - 1, argv + 1);
+    if (cmd == "user" && argc >= 3 && std::string(argv[2]) == "add") {
+      return user_add(argc - 2, argv + 2);
+    }
+    std::cerr << "yibiao: unknown command '" << cmd << "'\n\n" << kUsage;
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "yibiao: " << e.what() << "\n(see yibiao --help)\n";
+    return 2;
+  }
+}

@@ -1,0 +1,60 @@
+// The HTTP front door: decodes requests, calls the services, encodes answers. No domain logic
+// here. httplib.h stays inside server.cc.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "admin/accounts.h"
+#include "admin/catalog.h"
+#include "core/clock.h"
+#include "intake/submissions.h"
+
+namespace yb::gateway {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                  // 0 = any free port
+  int threads = 64;                 // worker threads; each keep-alive connection holds one
+  size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
+  int max_json_depth = 32;          // deeper JSON gets 400 before it is parsed
+  int read_timeout_s = 10;
+  int write_timeout_s = 10;
+  int keep_alive_timeout_s = 5;
+  int keep_alive_max_requests = 1000;
+  int listen_backlog = 1024;
+};
+
+// Everything the handlers need, owned elsewhere (main wires it).
+struct Services {
+  admin::Accounts& accounts;
+  admin::Catalog& catalog;
+  intake::SubmissionService& submissions;
+  const Clock& clock;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+class Server {
+ public:
+  Server(Services services, ServerOptions opts);
+  ~Server();
+  // Binds the listening socket; returns the bound port (useful with port 0).
+  Result<int> bind();
+  // Serves until stop(); returns after in-flight requests have finished. REQUIRES: bind().
+  void serve();
+  // Stops accepting; serve() returns once in-flight requests are done. Thread-safe.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when the JSON text nests objects/arrays at most max_depth deep (strings are skipped).
+// Cheap single pass, run before parsing untrusted bodies.
+bool json_depth_within(std::string_view text, int max_depth);
+
+}  // namespace yb::gateway

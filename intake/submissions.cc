@@ -1,0 +1,255 @@
+#include "intake/submissions.h"
+
+#include <cctype>
+
+#include "core/crypto.h"
+
+namespace yb::intake {
+namespace {
+
+constexpr size_t kMaxClientId = 128;
+
+bool valid_client_id(const std::string& s) {
+  if (s.empty() || s.size() > kMaxClientId) return false;
+  for (unsigned char c : s) {
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':')) return false;
+  }
+  return true;
+}
+
+Error conflict() {
+  return Error::make(ErrorKind::kConflict, "client_id_conflict",
+                     "这个提交编号已用于另一份不同的内容。请刷新页面后重新填写提交",
+                     "This client_id was already used for different content; reload and "
+                     "submit again with a new client_id");
+}
+
+Error validation_error(std::vector<FieldError> details) {
+  Error e = Error::make(
+      ErrorKind::kValidation, "validation_failed",
+      "有 " + std::to_string(details.size()) + " 处需要修改，请按提示改正后再提交",
+      std::to_string(details.size()) + " answer(s) need fixing; correct them and submit again");
+  e.details = std::move(details);
+  return e;
+}
+
+std::string today(const Clock& clock, int offset_min) {
+  return iso_date_utc(clock.now_ms() + int64_t{offset_min} * 60'000);
+}
+
+}  // namespace
+
+Result<SubmitRequest> decode_submit_request(const Json& body) {
+  std::vector<FieldError> errs;
+  SubmitRequest r;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const auto& k = it.key();
+    if (k != "form" && k != "client_id" && k != "org_unit" && k != "values") {
+      errs.push_back({k,
+                      "unknown_field",
+                      {"请求中有无法识别的项 “" + k + "”，请删除它",
+                       "Unknown member \"" + k + "\"; remove it"}});
+    }
+  }
+  auto str = [&](const char* key, bool required, std::string* out) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) {
+      if (required) {
+        errs.push_back(
+            {key, "required", {std::string("缺少必填项 ") + key, std::string("Missing ") + key}});
+      }
+      return false;
+    }
+    if (!it->is_string()) {
+      errs.push_back(
+          {key, "type", {std::string(key) + " 应为文字", std::string(key) + " must be a string"}});
+      return false;
+    }
+    *out = it->get<std::string>();
+    return true;
+  };
+  str("form", true, &r.form_id);
+  if (str("client_id", true, &r.client_id) && !valid_client_id(r.client_id)) {
+    errs.push_back({"client_id",
+                    "format",
+                    {"提交编号应为1到128位字母、数字或 - _ . :",
+                     "client_id must be 1-128 of A-Z a-z 0-9 - _ . :"}});
+  }
+  std::string org;
+  if (str("org_unit", false, &org)) r.org_unit = org;
+  auto v = body.find("values");
+  if (v == body.end()) {
+    errs.push_back({"values", "required", {"缺少填写内容 values", "Missing values"}});
+  } else if (!v->is_object()) {
+    errs.push_back({"values",
+                    "type",
+                    {"values 应为对象（字段名: 值）", "values must be an object of field: value"}});
+  } else {
+    r.values = *v;
+  }
+  if (!errs.empty()) return validation_error(std::move(errs));
+  return r;
+}
+
+Json Receipt::to_json() const {
+  return Json{{"id", id},
+              {"client_id", client_id},
+              {"form", form_id},
+              {"form_version", form_version},
+              {"org_unit", org_unit},
+              {"received_at", iso8601_utc(received_at_ms)},
+              {"status", "accepted"},
+              {"deliveries", Json::array()}};
+}
+
+Json StoredSubmission::to_json() const {
+  Json j = receipt.to_json();
+  j["author"] = author;
+  j["values"] = values;
+  return j;
+}
+
+SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& writer,
+                                     admin::Accounts& accounts, admin::Catalog& catalog,
+                                     const Clock& clock, IntakeOptions opts)
+    : db_(db),
+      writer_(writer),
+      accounts_(accounts),
+      catalog_(catalog),
+      clock_(clock),
+      opts_(opts) {}
+
+std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
+                                                            const std::string& client_id,
+                                                            std::string* content_hash) {
+  return db_.with_conn([&](db::Conn& c) -> std::optional<Receipt> {
+    auto q = c.prepare(
+        "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
+        "WHERE author_id = ? AND client_id = ?");
+    if (!q) return std::nullopt;
+    q->bind(1, author_id).bind(2, client_id);
+    auto r = q->step();
+    if (!r || !*r) return std::nullopt;
+    if (content_hash) *content_hash = q->get_text(5);
+    return Receipt{
+        q->get_int(0), client_id, q->get_text(1), static_cast<int>(q->get_int(2)), q->get_text(3),
+        q->get_int(4), true};
+  });
+}
+
+Result<Receipt> SubmissionService::submit(const admin::User& author, const SubmitRequest& req) {
+  auto form = catalog_.published_form(req.form_id);
+  if (!form) {
+    if (form.error().kind == ErrorKind::kNotFound) {
+      return validation_error({{"form",
+                                "not_found",
+                                {"找不到已发布的表单 " + req.form_id + "，请刷新后重试",
+                                 "No published form " + req.form_id + "; reload and retry"}}});
+    }
+    return form.take_error();
+  }
+  std::string org = req.org_unit.value_or(author.org_code.value_or(""));
+  if (org.empty()) {
+    return validation_error(
+        {{"org_unit",
+          "required",
+          {"请选择这份表所属的村（社区）", "Choose the org unit this answer belongs to"}}});
+  }
+  if (!accounts_.org_unit(org)) {
+    return validation_error(
+        {{"org_unit", "not_found", {"找不到单位代码 " + org, "No org unit " + org}}});
+  }
+  if (!accounts_.in_scope(author.org_code, org)) {
+    return Error::make(ErrorKind::kForbidden, "out_of_scope",
+                       "您只能为本辖区提交信息，请检查所属村（社区）",
+                       "You may only submit for your own area; check org_unit");
+  }
+  // The idempotency key covers what the client sent, in canonical (sorted-key) form.
+  const std::string hash = crypto::sha256_hex(
+      Json{{"form", req.form_id}, {"org_unit", org}, {"values", req.values}}.dump());
+
+  forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
+  auto values = forms::validate(**form, req.values, vo);
+  if (!values) {
+    // A replay of an answer stored under an older form version must still get its receipt.
+    std::string stored_hash;
+    if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {
+      if (stored_hash == hash) return *prev;
+      return conflict();
+    }
+    return values.take_error();
+  }
+  const std::string values_text = values->dump();
+
+  Receipt out;
+  bool is_conflict = false;
+  const int64_t now = clock_.now_ms();
+  auto s = writer_.run([&](db::Conn& c) -> Status {
+    auto q = c.prepare(
+        "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
+        "WHERE author_id = ? AND client_id = ?");
+    if (!q) return q.take_error();
+    q->bind(1, author.id).bind(2, req.client_id);
+    auto r = q->step();
+    if (!r) return r.take_error();
+    if (*r) {
+      if (q->get_text(5) != hash) {
+        is_conflict = true;
+        return ok_status();
+      }
+      out = Receipt{q->get_int(0),
+                    req.client_id,
+                    q->get_text(1),
+                    static_cast<int>(q->get_int(2)),
+                    q->get_text(3),
+                    q->get_int(4),
+                    true};
+      return ok_status();
+    }
+    auto ins = c.prepare(
+        "INSERT INTO submissions (author_id, client_id, form_id, form_version, org_code, "
+        "content_hash, values_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!ins) return ins.take_error();
+    ins->bind(1, author.id).bind(2, req.client_id).bind(3, (*form)->id).bind(4, (*form)->version);
+    ins->bind(5, org).bind(6, hash).bind(7, values_text).bind(8, now);
+    if (auto st = ins->run(); !st) return st;
+    out =
+        Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false};
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  if (is_conflict) return conflict();
+  return out;
+}
+
+Result<StoredSubmission> SubmissionService::get(const admin::User& reader, int64_t id) {
+  auto row = db_.with_conn([&](db::Conn& c) -> Result<StoredSubmission> {
+    auto q = c.prepare(
+        "SELECT s.id, s.client_id, s.form_id, s.form_version, s.org_code, s.received_at, "
+        "u.username, s.values_json FROM submissions s JOIN users u ON u.id = s.author_id "
+        "WHERE s.id = ?");
+    if (!q) return q.take_error();
+    q->bind(1, id);
+    auto r = q->step();
+    if (!r) return r.take_error();
+    if (!*r) {
+      return Error::make(ErrorKind::kNotFound, "submission_not_found", "找不到这份提交",
+                         "No such submission");
+    }
+    StoredSubmission s;
+    s.receipt =
+        Receipt{q->get_int(0),  q->get_text(1), q->get_text(2), static_cast<int>(q->get_int(3)),
+                q->get_text(4), q->get_int(5),  false};
+    s.author = q->get_text(6);
+    s.values = Json::parse(q->get_text(7), nullptr, false);
+    return s;
+  });
+  if (!row) return row;
+  if (!accounts_.in_scope(reader.org_code, row->receipt.org_unit)) {
+    return Error::make(ErrorKind::kNotFound, "submission_not_found", "找不到这份提交",
+                       "No such submission");
+  }
+  return row;
+}
+
+}  // namespace yb::intake

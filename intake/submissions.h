@@ -1,0 +1,83 @@
+// Intake: the path of one answer from a cadre to durable storage. Validates against the
+// published form, checks org scope, and stores the submission through the group-commit writer
+// (one transaction per batch; later the same transaction writes the delivery outbox). No
+// upstream is ever called here. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/accounts.h"
+#include "admin/catalog.h"
+#include "core/clock.h"
+#include "core/group_commit.h"
+
+namespace yb::intake {
+
+using Json = nlohmann::json;
+
+struct IntakeOptions {
+  int utc_offset_minutes = 8 * 60;  // "today" for validation is the date in China (UTC+8)
+};
+
+// A decoded POST /api/v1/submissions body.
+struct SubmitRequest {
+  std::string form_id;
+  std::string client_id;
+  std::optional<std::string> org_unit;
+  Json values;
+};
+
+// Checks the envelope of a submission request (types, client_id format, unknown members) and
+// returns it decoded. ALL problems at once, as kValidation. Pure.
+Result<SubmitRequest> decode_submit_request(const Json& body);
+
+struct Receipt {
+  int64_t id = 0;
+  std::string client_id;
+  std::string form_id;
+  int form_version = 0;
+  std::string org_unit;
+  int64_t received_at_ms = 0;
+  bool replayed = false;  // the same client_id and content was stored before (answer 200)
+  Json to_json() const;
+};
+
+struct StoredSubmission {
+  Receipt receipt;
+  std::string author;
+  Json values;
+  Json to_json() const;
+};
+
+class SubmissionService {
+ public:
+  // REQUIRES: every argument outlives the service.
+  SubmissionService(db::Database& db, db::GroupCommitWriter& writer, admin::Accounts& accounts,
+                    admin::Catalog& catalog, const Clock& clock, IntakeOptions opts = {});
+
+  // Stores an answer once. The same client_id with the same content returns the first
+  // receipt with replayed=true; with other content kConflict. kForbidden outside the
+  // author's scope, kValidation listing every problem, kNotFound for an unknown form.
+  Result<Receipt> submit(const admin::User& author, const SubmitRequest& req);
+
+  // A stored submission, if it lies within the reader's scope (kNotFound otherwise, so that
+  // existence is not revealed).
+  Result<StoredSubmission> get(const admin::User& reader, int64_t id);
+
+ private:
+  std::optional<Receipt> find_by_client_id(int64_t author_id, const std::string& client_id,
+                                           std::string* content_hash);
+
+  db::Database& db_;
+  db::GroupCommitWriter& writer_;
+  admin::Accounts& accounts_;
+  admin::Catalog& catalog_;
+  const Clock& clock_;
+  IntakeOptions opts_;
+};
+
+}  // namespace yb::intake

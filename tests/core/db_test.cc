@@ -1,0 +1,105 @@
+// The storage layer: pragmas, migrations, errors mapped to kinds, transactions.
+#include <doctest/doctest.h>
+
+#include "core/db.h"
+#include "tests/support/temp_dir.h"
+
+using namespace yb;
+
+namespace {
+std::string pragma(db::Database& d, const char* name) {
+  return d.with_conn([&](db::Conn& c) {
+    auto q = c.prepare(std::string("PRAGMA ") + name);
+    REQUIRE(q.ok());
+    REQUIRE(q->step().value());
+    return q->get_text(0);
+  });
+}
+}  // namespace
+
+TEST_CASE("open applies WAL, full sync, foreign keys and every migration") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  CHECK(pragma(**d, "journal_mode") == "wal");
+  CHECK(pragma(**d, "synchronous") == "2");  // FULL
+  CHECK(pragma(**d, "foreign_keys") == "1");
+  CHECK((*d)->schema_version() == db::migrations().back().version);
+}
+
+TEST_CASE("reopening does not re-run migrations and keeps data") {
+  test::TempDir dir;
+  {
+    auto d = db::Database::open(dir.file("a.db"), {});
+    REQUIRE(d.ok());
+    auto s = (*d)->with_conn([](db::Conn& c) {
+      return c.exec(
+          "INSERT INTO org_units (code, name, level) VALUES ('130111000000','x','county')");
+    });
+    REQUIRE(s.ok());
+  }
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto n = (*d)->with_conn([](db::Conn& c) {
+    auto q = c.prepare("SELECT COUNT(*) FROM schema_migrations");
+    REQUIRE(q->step().value());
+    auto m = q->get_int(0);
+    auto o = c.prepare("SELECT COUNT(*) FROM org_units");
+    REQUIRE(o->step().value());
+    return std::make_pair(m, o->get_int(0));
+  });
+  CHECK(n.first == static_cast<int64_t>(db::migrations().size()));
+  CHECK(n.second == 1);
+}
+
+TEST_CASE("a unique violation is a conflict, a foreign key violation is an error") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  (*d)->with_conn([](db::Conn& c) {
+    auto ins = c.prepare("INSERT INTO org_units (code, name, level) VALUES (?, ?, ?)");
+    REQUIRE(ins.ok());
+    ins->bind(1, "130111000000").bind(2, "county").bind(3, "county");
+    CHECK(ins->run().ok());
+    ins->reset();
+    ins->bind(1, "130111000000").bind(2, "again").bind(3, "county");
+    auto s = ins->run();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::kConflict);
+    ins->reset();
+    auto fk = c.prepare("INSERT INTO org_units (code, name, parent_code, level) VALUES (?,?,?,?)");
+    fk->bind(1, "130111100000").bind(2, "t").bind(3, "999999999999").bind(4, "township");
+    auto f = fk->run();
+    REQUIRE_FALSE(f.ok());
+    CHECK(f.error().kind == ErrorKind::kInternal);
+  });
+}
+
+TEST_CASE("transact commits on success and rolls back on error") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto ok = (*d)->transact<int>([](db::Conn& c) -> Result<int> {
+    if (auto s = c.exec("INSERT INTO org_units (code, name, level) VALUES ('1','a','x')"); !s)
+      return s.take_error();
+    return 1;
+  });
+  CHECK(ok.ok());
+  auto bad = (*d)->transact<int>([](db::Conn& c) -> Result<int> {
+    (void)c.exec("INSERT INTO org_units (code, name, level) VALUES ('2','b','x')");
+    return Error::make(ErrorKind::kValidation, "nope", "不行", "no");
+  });
+  CHECK_FALSE(bad.ok());
+  auto count = (*d)->with_conn([](db::Conn& c) {
+    auto q = c.prepare("SELECT COUNT(*) FROM org_units");
+    REQUIRE(q->step().value());
+    return q->get_int(0);
+  });
+  CHECK(count == 1);
+}
+
+TEST_CASE("opening a path in a missing folder is a clear error") {
+  auto d = db::Database::open("/nonexistent-folder/x/y.db", {});
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message.en.find("/nonexistent-folder/x/y.db") != std::string::npos);
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The real yibiao binary: help, version, misspelled options, config files, `user add`, first-start
+# admin, graceful shutdown on SIGTERM with a submission surviving it.
+set -uo pipefail
+bin=$1
+tmp=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+pid=
+fails=0; passes=0
+ok() { passes=$((passes+1)); }
+bad() { echo "FAIL: $*"; fails=$((fails+1)); }
+expect() { local want=$1; shift; "$@" >"$tmp/out" 2>&1; local rc=$?; [ "$rc" = "$want" ] && ok || bad "'$*' exited $rc, wanted $want: $(head -c 400 "$tmp/out")"; }
+
+expect 0 "$bin" --help
+grep -q -- '--listen' "$tmp/out" && grep -q -- '--demo' "$tmp/out" && ok || bad "--help lists no options"
+expect 0 "$bin" --version
+grep -Eq '^yibiao [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" && ok || bad "--version prints no version"
+expect 2 "$bin" serve --lsten 127.0.0.1:0
+grep -q 'lsten' "$tmp/out" && ok || bad "misspelled option not named: $(cat "$tmp/out")"
+expect 2 "$bin" serve --threads many
+grep -q 'threads' "$tmp/out" && ok || bad "bad number not named"
+expect 2 "$bin" serve --listen nonsense
+expect 2 "$bin" frobnicate
+printf 'db = %s/x.db\nlistn = 127.0.0.1:0\n' "$tmp" >"$tmp/bad.conf"
+expect 2 "$bin" serve --config "$tmp/bad.conf"
+grep -q 'listn' "$tmp/out" && ok || bad "misspelled config key not named: $(cat "$tmp/out")"
+expect 2 "$bin" serve --config "$tmp/missing.conf"
+
+# user add: password on stdin; errors name the problem
+echo 'operator-Pass-1' | expect 0 "$bin" user add --db "$tmp/u.db" --username ops1 --role system_admin
+echo 'operator-Pass-1' | expect 1 "$bin" user add --db "$tmp/u.db" --username ops1 --role system_admin
+grep -qi 'taken' "$tmp/out" && ok || bad "duplicate user not explained"
+echo 'short' | expect 1 "$bin" user add --db "$tmp/u.db" --username ops2 --role cadre --org 999999999999
+echo 'x' | expect 2 "$bin" user add --db "$tmp/u.db" --username ops3 --role overlord
+expect 2 "$bin" user add --db "$tmp/u.db" --role cadre
+
+# first start without YIBIAO_ADMIN_PASSWORD prints a generated admin password once
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$tmp/good.conf" <<CONF
+db = $tmp/g.db
+listen = 127.0.0.1:$port
+threads = 8
+CONF
+env -u YIBIAO_ADMIN_PASSWORD YIBIAO_DEMO_PASSWORD=cli-Demo-pass-1 "$bin" serve --config "$tmp/good.conf" --demo >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && ok || bad "serve did not come up: $(cat "$tmp/serve.err")"
+pw=$(sed -n 's/.*shown only now: \(.*\)$/\1/p' "$tmp/serve.out" | head -n1)
+[ -n "$pw" ] && ok || bad "no generated admin password printed: $(cat "$tmp/serve.out")"
+grep -q 'cadre1' "$tmp/serve.out" && grep -q 'county1' "$tmp/serve.out" && ok || bad "demo logins not printed"
+tok=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/sessions" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$pw\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+[ -n "$tok" ] && ok || bad "generated admin password does not log in"
+ctok=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/sessions" -H 'Content-Type: application/json' \
+  -d '{"username":"cadre1","password":"cli-Demo-pass-1"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+[ -n "$ctok" ] && ok || bad "demo cadre1 does not log in with YIBIAO_DEMO_PASSWORD"
+# graceful shutdown: a request in flight when SIGTERM arrives still completes
+kill -TERM $pid
+wait $pid; rc=$?
+[ "$rc" = 0 ] && ok || bad "SIGTERM exit code $rc"
+grep -q 'stopped cleanly' "$tmp/serve.err" && ok || bad "no clean stop logged: $(tail -3 "$tmp/serve.err")"
+grep -q 'POST /api/v1/sessions 200' "$tmp/serve.err" && ok || bad "request not logged"
+grep -q "$pw" "$tmp/serve.err" && bad "password in the log" || ok
+pid=
+# a second start does not create admin again nor print a password
+env -u YIBIAO_ADMIN_PASSWORD "$bin" serve --config "$tmp/good.conf" >"$tmp/serve2.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+grep -q 'shown only now' "$tmp/serve2.out" && bad "second start printed a password" || ok
+kill -INT $pid; wait $pid; pid=
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]
