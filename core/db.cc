@@ -114,7 +114,23 @@ std::optional<int64_t> Stmt::get_opt_int(int col) const {
 
 // ---- Conn ----
 
-Conn::~Conn() { sqlite3_close_v2(db_); }
+Conn::~Conn() {
+  cache_.clear();  // finalize statements before closing
+  sqlite3_close_v2(db_);
+}
+
+Result<Stmt*> Conn::cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) {
+    it->second->reset();
+    return it->second.get();
+  }
+  auto s = prepare(sql);
+  if (!s) return s.take_error();
+  auto& slot = cache_[std::string(sql)];
+  slot = std::make_unique<Stmt>(std::move(*s));
+  return slot.get();
+}
 
 Result<Stmt> Conn::prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
@@ -69,6 +70,10 @@ class Conn {
   Conn(const Conn&) = delete;
   // Prepares one statement. Keep it around on hot paths; it is reusable after reset().
   Result<Stmt> prepare(std::string_view sql);
+  // A statement prepared once per connection and reused: returned reset, bindings cleared.
+  // For hot paths. The reference stays valid while the connection lives; do not hold two
+  // uses of the same SQL text at once.
+  Result<Stmt*> cached(std::string_view sql);
   // Runs a script of statements without parameters (migrations).
   Status exec(std::string_view sql);
   Status begin();  // BEGIN IMMEDIATE: takes the write lock up front
@@ -80,6 +85,7 @@ class Conn {
  private:
   friend class Database;
   explicit Conn(sqlite3* db) : db_(db) {}
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
   sqlite3* db_;
 };
 

@@ -71,8 +71,9 @@ void GroupCommitWriter::loop() {
     Status tx = conn_->begin();
     if (tx) {
       for (size_t i = 0; i < batch.size(); ++i) {
-        if (auto s = conn_->exec("SAVEPOINT job"); !s) {
-          results[i] = s;
+        auto sp = conn_->cached("SAVEPOINT job");
+        if (!sp || !(*sp)->run()) {
+          results[i] = sp ? (*sp)->run() : Status(sp.take_error());
           continue;
         }
         Status r = ok_status();
@@ -82,8 +83,8 @@ void GroupCommitWriter::loop() {
           r = Error::make(ErrorKind::kInternal, "job_exception", "系统出错，请联系管理员",
                           e.what());
         }
-        if (r) {
-          (void)conn_->exec("RELEASE job");
+        if (auto rel = conn_->cached("RELEASE job"); r && rel) {
+          (void)(*rel)->run();
         } else {
           (void)conn_->exec("ROLLBACK TO job; RELEASE job");
         }

@@ -173,7 +173,7 @@ struct Server::Impl {
       }
       auto body = json_body(req, res);
       if (!body) return;
-      auto decoded = intake::decode_submit_request(*body);
+      auto decoded = intake::decode_submit_request(std::move(*body));
       if (!decoded) return send_error(res, decoded.error());
       auto receipt = s.submissions.submit(*user, *decoded);
       if (!receipt) return send_error(res, receipt.error());

@@ -39,7 +39,7 @@ std::string today(const Clock& clock, int offset_min) {
 
 }  // namespace
 
-Result<SubmitRequest> decode_submit_request(const Json& body) {
+Result<SubmitRequest> decode_submit_request(Json&& body) {
   std::vector<FieldError> errs;
   SubmitRequest r;
   for (auto it = body.begin(); it != body.end(); ++it) {
@@ -85,7 +85,7 @@ Result<SubmitRequest> decode_submit_request(const Json& body) {
                     "type",
                     {"values 应为对象（字段名: 值）", "values must be an object of field: value"}});
   } else {
-    r.values = *v;
+    r.values = std::move(*v);
   }
   if (!errs.empty()) return validation_error(std::move(errs));
   return r;
@@ -165,8 +165,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
                        "You may only submit for your own area; check org_unit");
   }
   // The idempotency key covers what the client sent, in canonical (sorted-key) form.
-  const std::string hash = crypto::sha256_hex(
-      Json{{"form", req.form_id}, {"org_unit", org}, {"values", req.values}}.dump());
+  // (dump() writes object keys sorted, so equal content gives equal text.)
+  const std::string hash = crypto::sha256_hex(req.form_id + '\n' + org + '\n' + req.values.dump());
 
   forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
   auto values = forms::validate(**form, req.values, vo);
@@ -185,10 +185,11 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   bool is_conflict = false;
   const int64_t now = clock_.now_ms();
   auto s = writer_.run([&](db::Conn& c) -> Status {
-    auto q = c.prepare(
+    auto qr = c.cached(
         "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
         "WHERE author_id = ? AND client_id = ?");
-    if (!q) return q.take_error();
+    if (!qr) return qr.take_error();
+    db::Stmt* q = *qr;
     q->bind(1, author.id).bind(2, req.client_id);
     auto r = q->step();
     if (!r) return r.take_error();
@@ -206,10 +207,11 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
                     true};
       return ok_status();
     }
-    auto ins = c.prepare(
+    auto insr = c.cached(
         "INSERT INTO submissions (author_id, client_id, form_id, form_version, org_code, "
         "content_hash, values_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!ins) return ins.take_error();
+    if (!insr) return insr.take_error();
+    db::Stmt* ins = *insr;
     ins->bind(1, author.id).bind(2, req.client_id).bind(3, (*form)->id).bind(4, (*form)->version);
     ins->bind(5, org).bind(6, hash).bind(7, values_text).bind(8, now);
     if (auto st = ins->run(); !st) return st;

@@ -33,7 +33,8 @@ struct SubmitRequest {
 
 // Checks the envelope of a submission request (types, client_id format, unknown members) and
 // returns it decoded. ALL problems at once, as kValidation. Pure.
-Result<SubmitRequest> decode_submit_request(const Json& body);
+// Moves `values` out of body.
+Result<SubmitRequest> decode_submit_request(Json&& body);
 
 struct Receipt {
   int64_t id = 0;
