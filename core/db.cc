@@ -119,17 +119,17 @@ Conn::~Conn() {
   sqlite3_close_v2(db_);
 }
 
-Result<Stmt*> Conn::cached(std::string_view sql) {
+Result<Conn::CachedStmt> Conn::cached(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it != cache_.end()) {
     it->second->reset();
-    return it->second.get();
+    return CachedStmt(it->second.get());
   }
   auto s = prepare(sql);
   if (!s) return s.take_error();
   auto& slot = cache_[std::string(sql)];
   slot = std::make_unique<Stmt>(std::move(*s));
-  return slot.get();
+  return CachedStmt(slot.get());
 }
 
 Result<Stmt> Conn::prepare(std::string_view sql) {
@@ -138,6 +138,12 @@ Result<Stmt> Conn::prepare(std::string_view sql) {
     return sql_error(db_, "prepare");
   }
   return Stmt(db_, s);
+}
+
+Status Conn::exec_cached(std::string_view sql) {
+  auto s = cached(sql);
+  if (!s) return s.take_error();
+  return (*s)->run();
 }
 
 Status Conn::exec(std::string_view sql) {

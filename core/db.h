@@ -70,10 +70,26 @@ class Conn {
   Conn(const Conn&) = delete;
   // Prepares one statement. Keep it around on hot paths; it is reusable after reset().
   Result<Stmt> prepare(std::string_view sql);
-  // A statement prepared once per connection and reused: returned reset, bindings cleared.
-  // For hot paths. The reference stays valid while the connection lives; do not hold two
-  // uses of the same SQL text at once.
-  Result<Stmt*> cached(std::string_view sql);
+  // A statement prepared once per connection and reused, for hot paths. The lease resets it
+  // (ending any read it holds open) when it goes out of scope; do not hold two leases of the
+  // same SQL text at once.
+  class CachedStmt {
+   public:
+    explicit CachedStmt(Stmt* s) : s_(s) {}
+    CachedStmt(CachedStmt&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+    CachedStmt(const CachedStmt&) = delete;
+    ~CachedStmt() {
+      if (s_) s_->reset();
+    }
+    Stmt* operator->() const { return s_; }
+    Stmt& operator*() const { return *s_; }
+
+   private:
+    Stmt* s_;
+  };
+  Result<CachedStmt> cached(std::string_view sql);
+  // Runs a cached statement without parameters or rows (SAVEPOINT, RELEASE ...).
+  Status exec_cached(std::string_view sql);
   // Runs a script of statements without parameters (migrations).
   Status exec(std::string_view sql);
   Status begin();  // BEGIN IMMEDIATE: takes the write lock up front

@@ -71,9 +71,8 @@ void GroupCommitWriter::loop() {
     Status tx = conn_->begin();
     if (tx) {
       for (size_t i = 0; i < batch.size(); ++i) {
-        auto sp = conn_->cached("SAVEPOINT job");
-        if (!sp || !(*sp)->run()) {
-          results[i] = sp ? (*sp)->run() : Status(sp.take_error());
+        if (auto sp = conn_->exec_cached("SAVEPOINT job"); !sp) {
+          results[i] = std::move(sp);
           continue;
         }
         Status r = ok_status();
@@ -83,8 +82,8 @@ void GroupCommitWriter::loop() {
           r = Error::make(ErrorKind::kInternal, "job_exception", "系统出错，请联系管理员",
                           e.what());
         }
-        if (auto rel = conn_->cached("RELEASE job"); r && rel) {
-          (void)(*rel)->run();
+        if (r) {
+          (void)conn_->exec_cached("RELEASE job");
         } else {
           (void)conn_->exec("ROLLBACK TO job; RELEASE job");
         }

@@ -23,7 +23,7 @@ void send_json(httplib::Response& res, int status, const Json& body) {
                   "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, const Error& e) {
+void write_error(httplib::Response& res, const Error& e) {
   if (e.retry_after_seconds > 0) {
     res.set_header("Retry-After", std::to_string(e.retry_after_seconds));
   }
@@ -70,6 +70,14 @@ struct Server::Impl {
   int listen_fd = -1;
 
   Impl(Services services, ServerOptions o) : s(std::move(services)), opts(std::move(o)) {}
+
+  // Answers with the error; internal ones are logged with their detail (never sent).
+  void send_error(httplib::Response& res, const Error& e) {
+    if (e.kind == ErrorKind::kInternal || e.kind == ErrorKind::kUnavailable) {
+      s.log->error("{}: {}", e.code, e.message.en);
+    }
+    write_error(res, e);
+  }
 
   // Decodes a JSON object body, or fills res with 400 and returns nullopt.
   std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res) {

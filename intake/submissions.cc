@@ -189,7 +189,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
         "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
         "WHERE author_id = ? AND client_id = ?");
     if (!qr) return qr.take_error();
-    db::Stmt* q = *qr;
+    auto& q = *qr;
     q->bind(1, author.id).bind(2, req.client_id);
     auto r = q->step();
     if (!r) return r.take_error();
@@ -211,7 +211,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
         "INSERT INTO submissions (author_id, client_id, form_id, form_version, org_code, "
         "content_hash, values_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insr) return insr.take_error();
-    db::Stmt* ins = *insr;
+    auto& ins = *insr;
     ins->bind(1, author.id).bind(2, req.client_id).bind(3, (*form)->id).bind(4, (*form)->version);
     ins->bind(5, org).bind(6, hash).bind(7, values_text).bind(8, now);
     if (auto st = ins->run(); !st) return st;

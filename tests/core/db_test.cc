@@ -103,3 +103,30 @@ TEST_CASE("opening a path in a missing folder is a clear error") {
   REQUIRE_FALSE(d.ok());
   CHECK(d.error().message.en.find("/nonexistent-folder/x/y.db") != std::string::npos);
 }
+
+TEST_CASE("a cached statement is reused and releases its read when the lease ends") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto w = (*d)->dedicated();
+  REQUIRE(w.ok());
+  db::Conn& c = **w;
+  REQUIRE(c.exec("INSERT INTO org_units (code, name, level) VALUES ('1','a','x'), ('2','b','x')"));
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(c.begin().ok());
+    {
+      auto q = c.cached("SELECT code FROM org_units ORDER BY code");
+      REQUIRE(q.ok());
+      REQUIRE((*q)->step().value());  // stop after the first row, as a lookup does
+      CHECK((*q)->get_text(0) == "1");
+    }
+    REQUIRE(c.exec_cached("SAVEPOINT s").ok());
+    REQUIRE(c.exec_cached("RELEASE s").ok());
+    REQUIRE(c.commit().ok());
+  }
+  // another connection can write: nothing is left holding the database
+  auto s = (*d)->with_conn([](db::Conn& o) {
+    return o.exec("INSERT INTO org_units (code, name, level) VALUES ('3','c','x')");
+  });
+  CHECK(s.ok());
+}

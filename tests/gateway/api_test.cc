@@ -137,7 +137,7 @@ TEST_CASE("submit: 201 with an id, replay 200 with the same receipt, other conte
   theirs["org_unit"] = "130111100201";
   auto r = gw.post("/api/v1/submissions", theirs.dump(), other);
   REQUIRE(r);
-  CHECK(r->status == 201);
+  CHECK_MESSAGE(r->status == 201, gw.log_text());
   CHECK(body_of(r)["id"] != receipt["id"]);
 }
 
