@@ -87,6 +87,8 @@ forms::Json demo_sample_values(int seed) {
   return v;
 }
 
+std::string demo_asset_for_tests(const std::string& path) { return std::string(demo_asset(path)); }
+
 std::string demo_dictionary_json() { return std::string(demo_asset("demo/dictionary.json")); }
 std::string demo_form_json() { return std::string(demo_asset("demo/resident_household.json")); }
 
@@ -104,7 +106,13 @@ Result<Bootstrap> bootstrap_admin(Accounts& accounts, const std::string& passwor
   return b;
 }
 
-Result<DemoSeed> seed_demo(Accounts& accounts, Catalog& catalog, const std::string& password) {
+namespace {
+constexpr const char* kDemoConnectors[] = {"civil_affairs", "disabled_fed", "medical_insurance",
+                                           "rural_revitalisation", "population_register"};
+}  // namespace
+
+Result<DemoSeed> seed_demo(Accounts& accounts, Catalog& catalog,
+                           connectors::ConnectorStore& connectors, const std::string& password) {
   auto orgs = asset_json("demo/org_units.json");
   if (!orgs) return orgs.take_error();
   DemoSeed out;
@@ -139,6 +147,16 @@ Result<DemoSeed> seed_demo(Accounts& accounts, Catalog& catalog, const std::stri
   auto form = asset_json("demo/resident_household.json");
   if (!form) return form.take_error();
   if (auto f = catalog.put_form(*form, forms::FormStatus::kPublished); !f) return f.take_error();
+  auto secrets = asset_json("demo/secrets.json");
+  if (!secrets) return secrets.take_error();
+  for (const auto& [name, value] : (*secrets)["secrets"].items()) {
+    if (auto s = connectors.put_secret(name, value.get<std::string>()); !s) return s.take_error();
+  }
+  for (const char* id : kDemoConnectors) {
+    auto cfg = asset_json(std::string("demo/connectors/") + id + ".json");
+    if (!cfg) return cfg.take_error();
+    if (auto c = connectors.put(*cfg); !c) return c.take_error();
+  }
   out.seeded = true;
   return out;
 }

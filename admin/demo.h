@@ -7,6 +7,7 @@
 
 #include "admin/accounts.h"
 #include "admin/catalog.h"
+#include "connectors/outbox/store.h"
 
 namespace yb::admin {
 
@@ -32,14 +33,18 @@ struct DemoSeed {
 };
 
 // Seeds the demo county (a county, two townships, four villages), its users with `password`,
-// the demo field dictionary and the published demo form, from admin/demo/*.json compiled into
-// the binary.
-Result<DemoSeed> seed_demo(Accounts& accounts, Catalog& catalog, const std::string& password);
+// the demo field dictionary, the published demo form, the demo upstream connectors and their
+// (demo-only) webhook secrets, from admin/demo/*.json compiled into the binary.
+Result<DemoSeed> seed_demo(Accounts& accounts, Catalog& catalog,
+                           connectors::ConnectorStore& connectors, const std::string& password);
 
 // A valid, realistic answer to the demo form, different for each seed (deterministic): a head
 // of household with a valid ID number, a spouse, income, a disability for every third seed.
 // Used by the benchmark, the tests and the demo tools.
 forms::Json demo_sample_values(int seed);
+
+// A demo asset compiled into the binary ("demo/secrets.json" ...), for tests and tools.
+std::string demo_asset_for_tests(const std::string& path);
 
 // The demo dictionary and form definitions (for tests and tools).
 std::string demo_dictionary_json();

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
     cfg.server.port = 0;
     cfg.server.threads = vm["threads"].as<int>();
     cfg.demo = true;
+    cfg.deliver = false;  // measured on its own by bench/delivery
     cfg.admin_password = "bench-Admin-2026";
     cfg.demo_password = vm["password"].as<std::string>();
     auto log =
@@ -98,7 +99,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string token = Json::parse(lr->body)["token"];
-  const Json values = admin::demo_sample_values(1);
+  // An answer every demo HTTP upstream takes: each submission writes 4 push deliveries (and
+  // the spreadsheet's) into the outbox in its transaction.
+  Json values = admin::demo_sample_values(3);
+  values["welfare.low_income_status"] = "1";
+  values["risk.type"] = Json::array({"1"});
 
   std::atomic<bool> go{false}, stop{false};
   std::vector<std::vector<double>> lat(clients);
@@ -149,6 +154,14 @@ int main(int argc, char** argv) {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   const double rps = total_ok / secs;
+  if (app) {
+    const long deliveries = app->database().with_conn([](db::Conn& c) -> long {
+      auto q = c.prepare("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'");
+      return q && q->step().ok() ? q->get_int(0) : -1;
+    });
+    std::printf("ingest: the outbox holds %ld pending deliveries (%.1f per submission)\n",
+                deliveries, total_ok ? static_cast<double>(deliveries) / total_ok : 0.0);
+  }
   std::printf(
       "ingest: %d clients, %.1f s: %ld accepted (%.0f submissions/s durable), %ld errors; "
       "latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; peak RSS %ld MB%s\n",

@@ -56,6 +56,11 @@ std::string random_password() {
   return out;
 }
 
+uint32_t random_uniform(uint32_t upper) {
+  ensure_init();
+  return randombytes_uniform(upper);
+}
+
 std::string sha256_hex(std::string_view data) {
   unsigned char h[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(data.data()), data.size());

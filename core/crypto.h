@@ -1,6 +1,7 @@
 // Password hashing (argon2id), tokens and digests, over libsodium. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ bool verify_password(const std::string& hash, std::string_view password);
 std::string random_hex(size_t n);
 // A password people can type: 16 characters from an unambiguous alphabet.
 std::string random_password();
+// A uniform random number in [0, upper).
+uint32_t random_uniform(uint32_t upper);
 // SHA-256 of data, lower-case hex.
 std::string sha256_hex(std::string_view data);
 // Constant-time comparison.

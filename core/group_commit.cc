@@ -14,8 +14,13 @@ Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db
                                                                     size_t max_batch) {
   auto conn = db.dedicated();
   if (!conn) return conn.take_error();
+  auto cp = db.dedicated();
+  if (!cp) return cp.take_error();
+  if (auto s = (*conn)->exec("PRAGMA wal_autocheckpoint = 0"); !s) return s.take_error();
   std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch));
+  w->checkpoint_conn_ = std::move(*cp);
   w->thread_ = std::thread([p = w.get()] { p->loop(); });
+  w->checkpoint_thread_ = std::thread([p = w.get()] { p->checkpoint_loop(); });
   return w;
 }
 
@@ -45,8 +50,23 @@ void GroupCommitWriter::stop() {
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  cv_.notify_one();
+  cv_.notify_all();
+  checkpoint_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  if (checkpoint_conn_) (void)checkpoint_conn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+void GroupCommitWriter::checkpoint_loop() {
+  std::unique_lock lk(mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lk, std::chrono::seconds(1));
+    if (stopping_) break;
+    lk.unlock();
+    // PASSIVE never blocks the writer; pages it cannot copy now are copied next time.
+    (void)checkpoint_conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    lk.lock();
+  }
 }
 
 GroupCommitWriter::Stats GroupCommitWriter::stats() {

@@ -3,6 +3,10 @@
 // commits once, so one fsync makes a whole batch durable. run() returns only after the commit
 // (synchronous=FULL), so an answered request survives a crash.
 //
+// WAL checkpoints run on a second thread (PASSIVE, about once a second), not inside the
+// writer's COMMIT as SQLite's automatic checkpoint would: copying the WAL back into the
+// database file then never stalls the requests waiting on a commit.
+//
 // Thread-safe. Jobs run on the writer thread, one at a time, and must not block on other jobs.
 #pragma once
 
@@ -40,15 +44,19 @@ class GroupCommitWriter {
   struct Pending;
   GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch);
   void loop();
+  void checkpoint_loop();
 
   std::unique_ptr<Conn> conn_;
+  std::unique_ptr<Conn> checkpoint_conn_;  // used only by checkpoint_thread_
   size_t max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending*> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;       // GUARDED_BY(mu_)
-  Stats stats_;                 // GUARDED_BY(mu_)
+  std::condition_variable checkpoint_cv_;  // wakes only the checkpoint thread
+  std::deque<Pending*> queue_;             // GUARDED_BY(mu_)
+  bool stopping_ = false;                  // GUARDED_BY(mu_)
+  Stats stats_;                            // GUARDED_BY(mu_)
   std::thread thread_;
+  std::thread checkpoint_thread_;
 };
 
 }  // namespace yb::db

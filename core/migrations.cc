@@ -68,6 +68,68 @@ CREATE TABLE submissions (
 );
 CREATE INDEX submissions_org ON submissions(org_code, received_at);
 )sql"},
+      {2, "connectors, secrets, the delivery outbox, attempts, upstream record ids", R"sql(
+CREATE TABLE connectors (
+  id           TEXT PRIMARY KEY,
+  type         TEXT NOT NULL,
+  config       TEXT NOT NULL,
+  paused       INTEGER NOT NULL DEFAULT 0,
+  pause_reason TEXT NOT NULL DEFAULT '',
+  version      INTEGER NOT NULL,
+  updated_at   BIGINT NOT NULL
+);
+
+CREATE TABLE secrets (
+  name       TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE deliveries (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  submission_id   INTEGER NOT NULL REFERENCES submissions(id),
+  connector_id    TEXT NOT NULL REFERENCES connectors(id),
+  org_code        TEXT NOT NULL,
+  subject_key     TEXT NOT NULL DEFAULT '',
+  status          TEXT NOT NULL,
+  payload         TEXT,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  lease_until     BIGINT NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT '',
+  upstream_id     TEXT,
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL,
+  UNIQUE (submission_id, connector_id)
+);
+-- Unfinished work only (partial indexes, in SQLite and PostgreSQL alike): claims walk it in
+-- seq order and stop at their LIMIT, however many deliveries are already done.
+CREATE INDEX deliveries_work ON deliveries(connector_id, seq)
+  WHERE status IN ('pending', 'retrying', 'sending');
+CREATE INDEX deliveries_subject_work ON deliveries(connector_id, subject_key, seq)
+  WHERE status IN ('pending', 'retrying', 'sending');
+
+CREATE TABLE delivery_attempts (
+  id               INTEGER PRIMARY KEY,
+  delivery_id      TEXT NOT NULL REFERENCES deliveries(id),
+  attempt          INTEGER NOT NULL,
+  started_at       BIGINT NOT NULL,
+  duration_ms      INTEGER NOT NULL,
+  http_status      INTEGER NOT NULL,
+  error            TEXT NOT NULL,
+  response_excerpt TEXT NOT NULL
+);
+CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id);
+
+CREATE TABLE upstream_records (
+  connector_id TEXT NOT NULL REFERENCES connectors(id),
+  subject_key  TEXT NOT NULL,
+  upstream_id  TEXT NOT NULL,
+  updated_at   BIGINT NOT NULL,
+  PRIMARY KEY (connector_id, subject_key)
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -3,7 +3,8 @@
 namespace yb::gateway {
 
 Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& clock,
-                                         std::shared_ptr<spdlog::logger> log) {
+                                         std::shared_ptr<spdlog::logger> log,
+                                         std::unique_ptr<connectors::HttpClient> http) {
   std::unique_ptr<App> a(new App());
   auto db = db::Database::open(cfg.db_path, cfg.db);
   if (!db) return db.take_error();
@@ -13,8 +14,28 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
   a->writer_ = std::move(*writer);
   a->accounts_ = std::make_unique<admin::Accounts>(*a->db_, clock, cfg.accounts);
   a->catalog_ = std::make_unique<admin::Catalog>(*a->db_, clock);
-  a->submissions_ = std::make_unique<intake::SubmissionService>(*a->db_, *a->writer_, *a->accounts_,
-                                                                *a->catalog_, clock);
+  a->registry_ = std::make_unique<connectors::ConnectorRegistry>();
+  connectors::register_builtin_connectors(*a->registry_);
+  a->store_ = std::make_unique<connectors::ConnectorStore>(
+      *a->db_, *a->registry_,
+      [cat = a->catalog_.get()]() -> std::shared_ptr<const forms::Dictionary> {
+        auto d = cat->dictionary();
+        return d ? *d : nullptr;
+      },
+      clock);
+  a->http_ = http ? std::move(http) : connectors::make_http_client();
+  a->deliver_ = cfg.deliver;
+  a->engine_ = std::make_unique<connectors::DeliveryEngine>(
+      *a->db_, *a->writer_, *a->store_, *a->http_, clock, log, cfg.engine,
+      [] { return static_cast<double>(crypto::random_uniform(1'000'000)) / 1e6; });
+  auto* engine = a->engine_.get();
+  a->connector_admin_ = std::make_unique<admin::ConnectorAdmin>(
+      *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, *a->http_, clock,
+      [engine] { engine->wake(); },
+      [engine](const std::string& id) { return engine->breaker_state(id); });
+  a->submissions_ =
+      std::make_unique<intake::SubmissionService>(*a->db_, *a->writer_, *a->accounts_, *a->catalog_,
+                                                  *a->store_, clock, [engine] { engine->wake(); });
 
   auto boot = admin::bootstrap_admin(*a->accounts_, cfg.admin_password);
   if (!boot) return boot.take_error();
@@ -24,18 +45,26 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
     const bool already = a->accounts_->find_user("cadre1").has_value();
     if (pw.empty() && !already) pw = a->demo_password_ = crypto::random_password();
     if (pw.empty()) pw = crypto::random_password();  // unused: the demo is already seeded
-    auto seed = admin::seed_demo(*a->accounts_, *a->catalog_, pw);
+    auto seed = admin::seed_demo(*a->accounts_, *a->catalog_, *a->store_, pw);
     if (!seed) return seed.take_error();
     a->demo_ = *seed;
   }
   a->server_ = std::make_unique<Server>(
-      Services{*a->accounts_, *a->catalog_, *a->submissions_, clock, std::move(log)}, cfg.server);
+      Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->connector_admin_, *a->store_,
+               *a->db_, clock, std::move(log)},
+      cfg.server);
   return a;
 }
 
+void App::serve() {
+  if (deliver_) engine_->start();
+  server_->serve();
+}
+
 App::~App() {
-  // Order matters: no request may reach the writer after it stopped.
+  // Order matters: no request and no delivery may reach the writer after it stopped.
   server_.reset();
+  if (engine_) engine_->stop();
   if (writer_) writer_->stop();
 }
 

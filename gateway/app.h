@@ -10,7 +10,11 @@
 
 #include "admin/accounts.h"
 #include "admin/catalog.h"
+#include "admin/connector_admin.h"
 #include "admin/demo.h"
+#include "connectors/connector.h"
+#include "connectors/outbox/engine.h"
+#include "connectors/outbox/store.h"
 #include "core/clock.h"
 #include "core/db.h"
 #include "core/group_commit.h"
@@ -24,6 +28,8 @@ struct AppConfig {
   db::Options db;
   ServerOptions server;
   admin::AccountsOptions accounts;
+  connectors::EngineOptions engine;
+  bool deliver = true;  // run the delivery engine in this process
   bool demo = false;
   std::string admin_password;  // for the first-start admin; empty = generate
   std::string demo_password;   // for demo users; empty = generate
@@ -32,12 +38,15 @@ struct AppConfig {
 class App {
  public:
   // REQUIRES: clock outlives the App.
+  // `http` is the client deliveries go out through (null: the real one).
   static Result<std::unique_ptr<App>> create(const AppConfig& cfg, const Clock& clock,
-                                             std::shared_ptr<spdlog::logger> log);
+                                             std::shared_ptr<spdlog::logger> log,
+                                             std::unique_ptr<connectors::HttpClient> http = {});
   ~App();
 
   Result<int> bind() { return server_->bind(); }
-  void serve() { server_->serve(); }
+  // Starts the delivery engine (if configured) and serves until stop().
+  void serve();
   // Stops accepting; serve() returns when in-flight requests finish. Thread-safe.
   void stop() { server_->stop(); }
 
@@ -47,6 +56,9 @@ class App {
   admin::Accounts& accounts() { return *accounts_; }
   admin::Catalog& catalog() { return *catalog_; }
   db::Database& database() { return *db_; }
+  connectors::ConnectorStore& connectors() { return *store_; }
+  connectors::DeliveryEngine& engine() { return *engine_; }
+  intake::SubmissionService& submissions() { return *submissions_; }
 
  private:
   App() = default;
@@ -54,7 +66,13 @@ class App {
   std::unique_ptr<db::GroupCommitWriter> writer_;
   std::unique_ptr<admin::Accounts> accounts_;
   std::unique_ptr<admin::Catalog> catalog_;
+  std::unique_ptr<connectors::ConnectorRegistry> registry_;
+  std::unique_ptr<connectors::ConnectorStore> store_;
+  std::unique_ptr<connectors::HttpClient> http_;
+  std::unique_ptr<connectors::DeliveryEngine> engine_;
+  std::unique_ptr<admin::ConnectorAdmin> connector_admin_;
   std::unique_ptr<intake::SubmissionService> submissions_;
+  bool deliver_ = true;
   std::unique_ptr<Server> server_;
   admin::Bootstrap bootstrap_;
   admin::DemoSeed demo_;

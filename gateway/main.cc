@@ -116,6 +116,9 @@ int serve(int argc, char** argv) {
   cfg.accounts.login_max_failures = static_cast<int>(int_option(vm, "login-max-failures", 1, 1000));
   cfg.accounts.login_window_s = int_option(vm, "login-window", 1, 86400);
   cfg.db.pool_size = static_cast<int>(int_option(vm, "db-pool", 1, 64));
+  cfg.engine.workers = static_cast<int>(int_option(vm, "delivery-workers", 0, 256));
+  cfg.deliver = cfg.engine.workers > 0;
+  cfg.engine.lease_ms = int_option(vm, "delivery-lease", 10, 86400) * 1000;
   cfg.demo = vm["demo"].as<bool>();
   cfg.admin_password = env_or_empty("YIBIAO_ADMIN_PASSWORD");
   cfg.demo_password = env_or_empty("YIBIAO_DEMO_PASSWORD");

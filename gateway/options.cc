@@ -21,6 +21,8 @@ const std::vector<OptionSpec>& serve_options() {
       {"login-max-failures", "5", "failed logins per user or address before a lockout"},
       {"login-window", "900", "seconds over which failures count, and the lockout length"},
       {"db-pool", "4", "database connections for reads and small writes"},
+      {"delivery-workers", "32", "threads sending deliveries to upstreams; 0 = no delivery here"},
+      {"delivery-lease", "120", "seconds a claimed delivery stays claimed before it is retried"},
       {"log-level", "info", "trace, debug, info, warn, error or off"},
   };
   return kOptions;

@@ -198,6 +198,127 @@ struct Server::Impl {
              });
   }
 
+  // The caller, if it is a county or system admin; otherwise fills res (401/403).
+  std::optional<admin::User> admin_user(const httplib::Request& req, httplib::Response& res) {
+    auto u = authenticate(req, res);
+    if (!u) return std::nullopt;
+    if (auto s = admin::ConnectorAdmin::require_admin(*u); !s) {
+      send_error(res, s.error());
+      return std::nullopt;
+    }
+    return u;
+  }
+
+  void reply(httplib::Response& res, const Result<Json>& r, int ok_status = 200) {
+    if (!r) return send_error(res, r.error());
+    send_json(res, ok_status, *r);
+  }
+
+  void admin_routes() {
+    auto& ca = s.connector_admin;
+    http.Get("/api/v1/admin/connectors",
+             [this, &ca](const httplib::Request& req, httplib::Response& res) {
+               if (!admin_user(req, res)) return;
+               reply(res, ca.list());
+             });
+    const std::string conn = R"(/api/v1/admin/connectors/([a-z0-9_]{1,40}))";
+    http.Get(conn, [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      if (!admin_user(req, res)) return;
+      reply(res, ca.get(req.matches[1]));
+    });
+    http.Put(conn, [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      if (!admin_user(req, res)) return;
+      auto body = json_body(req, res);
+      if (!body) return;
+      reply(res, ca.put(req.matches[1], std::move(*body)));
+    });
+    http.Post(conn + "/preview", [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      if (!admin_user(req, res)) return;
+      auto body = req.body.empty() ? std::optional<Json>(Json::object()) : json_body(req, res);
+      if (!body) return;
+      reply(res, ca.preview(req.matches[1], *body));
+    });
+    http.Post(conn + "/test", [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      if (!admin_user(req, res)) return;
+      auto body = req.body.empty() ? std::optional<Json>(Json::object()) : json_body(req, res);
+      if (!body) return;
+      reply(res, ca.test(req.matches[1], *body));
+    });
+    for (const char* action : {"pause", "resume"}) {
+      const bool pause = std::string(action) == "pause";
+      http.Post(conn + "/" + action,
+                [this, &ca, pause](const httplib::Request& req, httplib::Response& res) {
+                  if (!admin_user(req, res)) return;
+                  if (auto st = ca.pause(req.matches[1], pause); !st)
+                    return send_error(res, st.error());
+                  reply(res, ca.get(req.matches[1]));
+                });
+    }
+    http.Get("/api/v1/admin/deliveries",
+             [this, &ca](const httplib::Request& req, httplib::Response& res) {
+               auto u = admin_user(req, res);
+               if (!u) return;
+               admin::DeliveryQuery q;
+               q.status = req.get_param_value("status");
+               q.connector = req.get_param_value("connector");
+               try {
+                 if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
+                 if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
+               } catch (...) {
+                 return send_error(
+                     res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
+                                      "after 和 limit 应为数字", "after and limit are numbers"));
+               }
+               reply(res, ca.deliveries(*u, q));
+             });
+    const std::string deliv = R"(/api/v1/admin/deliveries/(msg_[a-z0-9]{1,40}))";
+    http.Get(deliv, [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      auto u = admin_user(req, res);
+      if (!u) return;
+      reply(res, ca.delivery(*u, req.matches[1]));
+    });
+    http.Post(deliv + "/retry", [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      auto u = admin_user(req, res);
+      if (!u) return;
+      reply(res, ca.retry(*u, req.matches[1]));
+    });
+    http.Post(deliv + "/rerender",
+              [this, &ca](const httplib::Request& req, httplib::Response& res) {
+                auto u = admin_user(req, res);
+                if (!u) return;
+                reply(res, ca.rerender(*u, req.matches[1]));
+              });
+    http.Post("/api/v1/admin/deliveries/retry",
+              [this, &ca](const httplib::Request& req, httplib::Response& res) {
+                auto u = admin_user(req, res);
+                if (!u) return;
+                auto body = json_body(req, res);
+                if (!body) return;
+                reply(res, ca.bulk_retry(*u, *body));
+              });
+    http.Get("/api/v1/admin/secrets",
+             [this, &ca](const httplib::Request& req, httplib::Response& res) {
+               if (!admin_user(req, res)) return;
+               reply(res, ca.secret_names());
+             });
+    http.Put(R"(/api/v1/admin/secrets/([A-Za-z0-9_.-]{1,64}))",
+             [this, &ca](const httplib::Request& req, httplib::Response& res) {
+               auto u = admin_user(req, res);
+               if (!u) return;
+               auto body = json_body(req, res);
+               if (!body) return;
+               auto v = body->find("value");
+               if (v == body->end() || !v->is_string()) {
+                 return send_error(res, Error::make(ErrorKind::kValidation, "invalid_secret",
+                                                    "请填写密钥内容 value", "value is required"));
+               }
+               if (auto st = ca.put_secret(*u, req.matches[1], *v); !st) {
+                 return send_error(res, st.error());
+               }
+               res.status = 204;
+             });
+  }
+
   void hooks() {
     http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
       t_request_start = std::chrono::steady_clock::now();
@@ -274,6 +395,7 @@ Server::Server(Services services, ServerOptions opts)
   });
   impl_->hooks();
   impl_->routes();
+  impl_->admin_routes();
 }
 
 Server::~Server() = default;

@@ -10,6 +10,7 @@
 
 #include "admin/accounts.h"
 #include "admin/catalog.h"
+#include "admin/connector_admin.h"
 #include "core/clock.h"
 #include "intake/submissions.h"
 
@@ -33,6 +34,9 @@ struct Services {
   admin::Accounts& accounts;
   admin::Catalog& catalog;
   intake::SubmissionService& submissions;
+  admin::ConnectorAdmin& connector_admin;
+  connectors::ConnectorStore& connectors;
+  db::Database& db;
   const Clock& clock;
   std::shared_ptr<spdlog::logger> log;
 };

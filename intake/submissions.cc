@@ -1,5 +1,6 @@
 #include "intake/submissions.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/crypto.h"
@@ -99,7 +100,11 @@ Json Receipt::to_json() const {
               {"org_unit", org_unit},
               {"received_at", iso8601_utc(received_at_ms)},
               {"status", "accepted"},
-              {"deliveries", Json::array()}};
+              {"deliveries", [&] {
+                 Json a = Json::array();
+                 for (const auto& d : deliveries) a.push_back(d.to_json());
+                 return a;
+               }()}};
 }
 
 Json StoredSubmission::to_json() const {
@@ -111,13 +116,25 @@ Json StoredSubmission::to_json() const {
 
 SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& writer,
                                      admin::Accounts& accounts, admin::Catalog& catalog,
-                                     const Clock& clock, IntakeOptions opts)
+                                     connectors::ConnectorStore& connectors, const Clock& clock,
+                                     std::function<void()> on_deliveries, IntakeOptions opts)
     : db_(db),
       writer_(writer),
       accounts_(accounts),
       catalog_(catalog),
+      connectors_(connectors),
       clock_(clock),
+      on_deliveries_(std::move(on_deliveries)),
       opts_(opts) {}
+
+void SubmissionService::load_deliveries(Receipt& r) {
+  auto snap = connectors_.snapshot();
+  static const std::vector<connectors::ConnectorEntry> kNone;
+  db_.with_conn([&](db::Conn& c) {
+    auto d = connectors::deliveries_of(c, r.id, snap ? **snap : kNone);
+    if (d) r.deliveries = std::move(*d);
+  });
+}
 
 std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
                                                             const std::string& client_id,
@@ -174,12 +191,19 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     // A replay of an answer stored under an older form version must still get its receipt.
     std::string stored_hash;
     if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {
-      if (stored_hash == hash) return *prev;
-      return conflict();
+      if (stored_hash != hash) return conflict();
+      load_deliveries(*prev);
+      return *prev;
     }
     return values.take_error();
   }
   const std::string values_text = values->dump();
+
+  // The payload each upstream will get is rendered now and frozen with the submission.
+  auto snap = connectors_.snapshot();
+  if (!snap) return snap.take_error();
+  auto planned =
+      connectors::plan_deliveries(**snap, (*form)->id, *values, vo.today, clock_.now_ms());
 
   Receipt out;
   bool is_conflict = false;
@@ -217,10 +241,28 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (auto st = ins->run(); !st) return st;
     out =
         Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false};
-    return ok_status();
+    return connectors::insert_deliveries(c, out.id, org, now, planned);
   });
   if (!s) return s.take_error();
   if (is_conflict) return conflict();
+  if (out.replayed) {
+    load_deliveries(out);
+    return out;
+  }
+  bool any_pending = false;
+  for (const auto& p : planned) {
+    connectors::DeliveryView v;
+    v.id = p.id;
+    v.connector = p.connector->id;
+    v.connector_name = p.connector->name.zh.empty() ? p.connector->id : p.connector->name.zh;
+    v.status = p.status;
+    v.last_error = p.error;
+    out.deliveries.push_back(std::move(v));
+    any_pending = any_pending || p.status == "pending";
+  }
+  std::sort(out.deliveries.begin(), out.deliveries.end(),
+            [](const auto& a, const auto& b) { return a.connector < b.connector; });
+  if (any_pending && on_deliveries_) on_deliveries_();
   return out;
 }
 
@@ -251,6 +293,7 @@ Result<StoredSubmission> SubmissionService::get(const admin::User& reader, int64
     return Error::make(ErrorKind::kNotFound, "submission_not_found", "找不到这份提交",
                        "No such submission");
   }
+  load_deliveries(row->receipt);
   return row;
 }
 

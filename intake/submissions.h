@@ -12,6 +12,7 @@
 
 #include "admin/accounts.h"
 #include "admin/catalog.h"
+#include "connectors/outbox/outbox.h"
 #include "core/clock.h"
 #include "core/group_commit.h"
 
@@ -44,6 +45,7 @@ struct Receipt {
   std::string org_unit;
   int64_t received_at_ms = 0;
   bool replayed = false;  // the same client_id and content was stored before (answer 200)
+  std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
   Json to_json() const;
 };
 
@@ -57,8 +59,11 @@ struct StoredSubmission {
 class SubmissionService {
  public:
   // REQUIRES: every argument outlives the service.
+  // `on_deliveries` is called after a commit that wrote deliveries (wakes the engine).
   SubmissionService(db::Database& db, db::GroupCommitWriter& writer, admin::Accounts& accounts,
-                    admin::Catalog& catalog, const Clock& clock, IntakeOptions opts = {});
+                    admin::Catalog& catalog, connectors::ConnectorStore& connectors,
+                    const Clock& clock, std::function<void()> on_deliveries = {},
+                    IntakeOptions opts = {});
 
   // Stores an answer once. The same client_id with the same content returns the first
   // receipt with replayed=true; with other content kConflict. kForbidden outside the
@@ -70,6 +75,8 @@ class SubmissionService {
   Result<StoredSubmission> get(const admin::User& reader, int64_t id);
 
  private:
+  // Fills r.deliveries from the database.
+  void load_deliveries(Receipt& r);
   std::optional<Receipt> find_by_client_id(int64_t author_id, const std::string& client_id,
                                            std::string* content_hash);
 
@@ -77,7 +84,9 @@ class SubmissionService {
   db::GroupCommitWriter& writer_;
   admin::Accounts& accounts_;
   admin::Catalog& catalog_;
+  connectors::ConnectorStore& connectors_;
   const Clock& clock_;
+  std::function<void()> on_deliveries_;
   IntakeOptions opts_;
 };
 

@@ -6,7 +6,8 @@
 
 namespace yb::test {
 
-TestGateway::TestGateway(const std::function<void(gateway::AppConfig&)>& tweak) {
+TestGateway::TestGateway(const std::function<void(gateway::AppConfig&)>& tweak,
+                         std::unique_ptr<connectors::HttpClient> http) {
   db_path_ = dir_.file("test.db");
   gateway::AppConfig cfg;
   cfg.db_path = db_path_;
@@ -17,10 +18,11 @@ TestGateway::TestGateway(const std::function<void(gateway::AppConfig&)>& tweak) 
   cfg.demo = true;
   cfg.admin_password = kAdminPassword;
   cfg.demo_password = kDemoPassword;
+  cfg.deliver = false;
   if (tweak) tweak(cfg);
   auto log = std::make_shared<spdlog::logger>(
       "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_stream_));
-  auto app = gateway::App::create(cfg, clock_, log);
+  auto app = gateway::App::create(cfg, clock_, log, std::move(http));
   REQUIRE_MESSAGE(app.ok(), (app.ok() ? "" : app.error().message.en));
   app_ = std::move(*app);
   auto port = app_->bind();

@@ -24,7 +24,10 @@ inline constexpr const char* kAdminPassword = "admin-Pass-2026";
 class TestGateway {
  public:
   // Adjust cfg before start via the callback (e.g. a smaller body limit).
-  explicit TestGateway(const std::function<void(gateway::AppConfig&)>& tweak = {});
+  // The delivery engine does not run on its own (tests call app().engine().run_once()) unless
+  // tweak sets cfg.deliver; deliveries go through `http` (null: the real HTTP client).
+  explicit TestGateway(const std::function<void(gateway::AppConfig&)>& tweak = {},
+                       std::unique_ptr<connectors::HttpClient> http = {});
   ~TestGateway();
 
   int port() const { return port_; }

@@ -1,0 +1,425 @@
+#include "admin/connector_admin.h"
+
+#include "admin/demo.h"
+#include "connectors/delivery/auth.h"
+#include "connectors/delivery/signing.h"
+#include "connectors/outbox/outbox.h"
+
+namespace yb::admin {
+namespace {
+
+Error not_found(const std::string& what) {
+  return Error::make(ErrorKind::kNotFound, "not_found", "找不到 " + what, "No " + what);
+}
+
+std::string today_cn(const Clock& clock) { return iso_date_utc(clock.now_ms() + 8 * 3600'000); }
+
+Json request_json(const connectors::HttpRequest& r) {
+  Json h = Json::object();
+  for (const auto& [k, v] : r.headers) h[k] = v;
+  Json body = Json::parse(r.body, nullptr, false);
+  return Json{{"method", r.method},
+              {"url", r.url},
+              {"content_type", r.content_type},
+              {"headers", h},
+              {"body", r.body},
+              {"body_json", body.is_discarded() ? Json(nullptr) : body}};
+}
+
+bool is_status(const std::string& s) {
+  return s == "pending" || s == "sending" || s == "retrying" || s == "delivered" || s == "dead" ||
+         s == "skipped";
+}
+
+}  // namespace
+
+ConnectorAdmin::ConnectorAdmin(db::Database& db, db::GroupCommitWriter& writer, Accounts& accounts,
+                               Catalog& catalog, connectors::ConnectorStore& store,
+                               connectors::HttpClient& client, const Clock& clock,
+                               std::function<void()> wake_engine,
+                               std::function<std::string(const std::string&)> breaker_state)
+    : db_(db),
+      writer_(writer),
+      accounts_(accounts),
+      catalog_(catalog),
+      store_(store),
+      client_(client),
+      clock_(clock),
+      wake_(std::move(wake_engine)),
+      breaker_state_(std::move(breaker_state)) {}
+
+Status ConnectorAdmin::require_admin(const User& u) {
+  if (u.role == Role::kCountyAdmin || u.role == Role::kSystemAdmin) return ok_status();
+  return Error::make(ErrorKind::kForbidden, "role_forbidden", "只有县级管理员可以管理接口和推送",
+                     "Only county admins and system admins manage connectors and deliveries");
+}
+
+Result<Json> ConnectorAdmin::list() {
+  auto snap = store_.snapshot();
+  if (!snap) return snap.take_error();
+  Json out = Json::array();
+  for (const auto& e : **snap) {
+    const auto& c = *e.connector;
+    Json reads = Json::array();
+    for (const auto& r : c.mapping.reads()) reads.push_back(r);
+    Json j = {{"id", c.id},
+              {"type", c.type},
+              {"name", {{"zh-CN", c.name.zh}, {"en", c.name.en}, {"ug", c.name.ug}}},
+              {"paused", e.paused},
+              {"pause_reason", e.pause_reason},
+              {"version", e.version},
+              {"pushes", c.pushes()},
+              {"circuit", c.pushes() ? breaker_state_(c.id) : "n/a"},
+              {"receives_fields", reads},
+              {"missing_secrets", store_.missing_secrets(c)}};
+    if (c.raw.contains("url")) j["url"] = c.raw["url"];
+    out.push_back(j);
+  }
+  return Json{{"connectors", out}};
+}
+
+Result<Json> ConnectorAdmin::get(const std::string& id) {
+  auto e = store_.get(id);
+  if (!e) return e.take_error();
+  return Json{{"connector", e->connector->raw},
+              {"status",
+               {{"paused", e->paused},
+                {"pause_reason", e->pause_reason},
+                {"version", e->version},
+                {"missing_secrets", store_.missing_secrets(*e->connector)}}}};
+}
+
+Result<Json> ConnectorAdmin::put(const std::string& id, Json config) {
+  if (!config.is_object()) {
+    return Error::make(ErrorKind::kInvalidArgument, "malformed_json", "接口配置应为 JSON 对象",
+                       "A connector config is a JSON object");
+  }
+  if (!config.contains("id")) config["id"] = id;
+  if (config["id"] != id) {
+    Error e = Error::make(ErrorKind::kValidation, "invalid_connector", "接口配置有误",
+                          "The connector config is not valid");
+    e.details.push_back(
+        {"id", "mismatch", {"配置中的 id 与地址中的 " + id + " 不一致", "id must equal " + id}});
+    return e;
+  }
+  auto saved = store_.put(config);
+  if (!saved) return saved.take_error();
+  wake_();
+  return get(id);
+}
+
+Status ConnectorAdmin::pause(const std::string& id, bool paused) {
+  auto s = store_.set_paused(id, paused, paused ? "paused by an admin" : "");
+  if (s && !paused) wake_();
+  return s;
+}
+
+Result<std::pair<connectors::ConnectorPtr, Json>> ConnectorAdmin::render_sample(
+    const std::string& id, const Json& body, connectors::HttpRequest* req) {
+  auto e = store_.get(id);
+  if (!e) return e.take_error();
+  const std::string form_id = body.value("form", std::string("resident_household"));
+  auto form = catalog_.published_form(form_id);
+  if (!form) return form.take_error();
+  Json raw = body.contains("values") ? body["values"] : demo_sample_values(1);
+  auto values = forms::validate(**form, raw, {today_cn(clock_)});
+  if (!values) return values.take_error();
+  auto payload = connectors::render_payload(*e->connector, form_id, *values, today_cn(clock_));
+  if (!payload) return payload.take_error();
+  Json out = {{"connector", id}, {"skipped", !payload->has_value()}};
+  if (!*payload) return std::make_pair(e->connector, out);
+  out["payload"] = **payload;
+  if (e->connector->pushes()) {
+    connectors::RequestContext ctx{"msg_preview", clock_.now_s(), std::nullopt};
+    auto names_only = [](const std::string& n) -> std::optional<std::string> {
+      return "<secret " + n + ">";
+    };
+    auto r = e->connector->build_request(**payload, ctx, names_only);
+    if (!r) return r.take_error();
+    if (const auto* a = e->connector->auth(); a && a->type != "none") {
+      r->headers.emplace_back(a->type == "api_key" ? a->header : "Authorization",
+                              "<added at send time from secret " + a->secret + ">");
+    }
+    if (!e->connector->signing_secret_name().empty()) {
+      r->headers.emplace_back("webhook-signature", "<v1,HMAC-SHA256 computed at send time>");
+    }
+    out["request"] = request_json(*r);
+    if (req) *req = *r;
+  }
+  return std::make_pair(e->connector, out);
+}
+
+Result<Json> ConnectorAdmin::preview(const std::string& id, const Json& body) {
+  auto r = render_sample(id, body, nullptr);
+  if (!r) return r.take_error();
+  return r->second;
+}
+
+Result<Json> ConnectorAdmin::test(const std::string& id, const Json& body) {
+  connectors::HttpRequest req;
+  auto r = render_sample(id, body, &req);
+  if (!r) return r.take_error();
+  const auto& c = r->first;
+  if (!c->pushes() || r->second["skipped"].get<bool>()) return r->second;
+  // Build again with real secrets (the preview shows placeholders).
+  auto secrets = [&](const std::string& n) { return store_.secret(n); };
+  const std::string test_id = connectors::new_delivery_id();
+  auto real =
+      c->build_request(r->second["payload"],
+                       connectors::RequestContext{test_id, clock_.now_s(), std::nullopt}, secrets);
+  if (!real) return real.take_error();
+  if (!c->signing_secret_name().empty()) {
+    auto secret = store_.secret(c->signing_secret_name());
+    if (secret) {
+      auto sig = connectors::webhook_signature(*secret, test_id, clock_.now_s(), real->body);
+      if (sig) real->headers.emplace_back("webhook-signature", *sig);
+    }
+  }
+  real->headers.emplace_back("X-Yibiao-Test", "1");
+  if (const auto* a = c->auth(); a && a->type != "none") {
+    connectors::Authenticator auth(client_);
+    auto s =
+        auth.apply(c->id, *a, c->send_options() ? *c->send_options() : connectors::SendOptions{},
+                   secrets, clock_.now_ms(), *real);
+    if (!s) return s.take_error();
+  }
+  auto resp =
+      client_.send(*real, c->send_options() ? *c->send_options() : connectors::SendOptions{});
+  Json out = r->second;
+  out["test"] = {{"status", resp.status},
+                 {"ok", resp.status >= 200 && resp.status < 300},
+                 {"duration_ms", resp.duration_ms},
+                 {"error", resp.error},
+                 {"response_excerpt", resp.body.substr(0, 512)}};
+  return out;
+}
+
+Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
+  if (!q.status.empty() && !is_status(q.status)) {
+    return Error::make(ErrorKind::kValidation, "invalid_status",
+                       "status 只能是 pending、sending、retrying、delivered、dead 或 skipped",
+                       "status must be pending, sending, retrying, delivered, dead or skipped");
+  }
+  const int limit = std::clamp(q.limit, 1, 500);
+  return db_.with_conn([&](db::Conn& c) -> Result<Json> {
+    auto s = c.prepare(
+        "SELECT seq, id, submission_id, connector_id, org_code, status, attempts, "
+        "next_attempt_at, last_error, upstream_id, created_at, updated_at FROM deliveries "
+        "WHERE seq > ? AND (? = '' OR status = ?) AND (? = '' OR connector_id = ?) "
+        "ORDER BY seq LIMIT ?");
+    if (!s) return s.take_error();
+    s->bind(1, q.after_seq).bind(2, q.status).bind(3, q.status).bind(4, q.connector);
+    s->bind(5, q.connector).bind(6, limit * 4 + 1);
+    Json items = Json::array();
+    int64_t last = q.after_seq;
+    bool more = false;
+    for (;;) {
+      auto r = s->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      if (static_cast<int>(items.size()) == limit) {
+        more = true;
+        break;
+      }
+      last = s->get_int(0);
+      if (!accounts_.in_scope(u.org_code, s->get_text(4))) continue;
+      Json d = {{"id", s->get_text(1)},
+                {"submission", s->get_int(2)},
+                {"connector", s->get_text(3)},
+                {"org_unit", s->get_text(4)},
+                {"status", s->get_text(5)},
+                {"attempts", s->get_int(6)},
+                {"next_attempt_at", iso8601_utc(s->get_int(7))},
+                {"last_error", s->get_text(8)},
+                {"created_at", iso8601_utc(s->get_int(10))},
+                {"updated_at", iso8601_utc(s->get_int(11))}};
+      if (auto up = s->get_opt_text(9)) d["upstream_id"] = *up;
+      items.push_back(d);
+    }
+    Json out = {{"deliveries", items}};
+    if (more || static_cast<int>(items.size()) == limit) out["next"] = std::to_string(last);
+    return out;
+  });
+}
+
+Result<Json> ConnectorAdmin::delivery(const User& u, const std::string& id) {
+  return db_.with_conn([&](db::Conn& c) -> Result<Json> {
+    auto s = c.prepare(
+        "SELECT id, submission_id, connector_id, org_code, status, attempts, next_attempt_at, "
+        "last_error, upstream_id, payload FROM deliveries WHERE id = ?");
+    if (!s) return s.take_error();
+    s->bind(1, id);
+    auto r = s->step();
+    if (!r) return r.take_error();
+    if (!*r || !accounts_.in_scope(u.org_code, s->get_text(3))) return not_found("delivery " + id);
+    Json d = {{"id", s->get_text(0)},
+              {"submission", s->get_int(1)},
+              {"connector", s->get_text(2)},
+              {"org_unit", s->get_text(3)},
+              {"status", s->get_text(4)},
+              {"attempts", s->get_int(5)},
+              {"next_attempt_at", iso8601_utc(s->get_int(6))},
+              {"last_error", s->get_text(7)}};
+    if (auto up = s->get_opt_text(8)) d["upstream_id"] = *up;
+    if (auto p = s->get_opt_text(9)) d["payload"] = Json::parse(*p, nullptr, false);
+    auto a = c.prepare(
+        "SELECT attempt, started_at, duration_ms, http_status, error, response_excerpt "
+        "FROM delivery_attempts WHERE delivery_id = ? ORDER BY id");
+    if (!a) return a.take_error();
+    a->bind(1, id);
+    Json attempts = Json::array();
+    for (;;) {
+      auto ar = a->step();
+      if (!ar) return ar.take_error();
+      if (!*ar) break;
+      attempts.push_back({{"attempt", a->get_int(0)},
+                          {"started_at", iso8601_utc(a->get_int(1))},
+                          {"duration_ms", a->get_int(2)},
+                          {"http_status", a->get_int(3)},
+                          {"error", a->get_text(4)},
+                          {"response_excerpt", a->get_text(5)}});
+    }
+    d["attempt_log"] = attempts;
+    return d;
+  });
+}
+
+Result<Json> ConnectorAdmin::retry(const User& u, const std::string& id) {
+  auto d = delivery(u, id);
+  if (!d) return d;
+  const std::string st = (*d)["status"];
+  if (st != "dead" && st != "retrying") {
+    return Error::make(ErrorKind::kConflict, "not_retryable",
+                       "只有失败（dead）或重试中的推送可以重试",
+                       "Only dead or retrying deliveries can be retried");
+  }
+  if (!d->contains("payload") || (*d)["payload"].is_null()) {
+    return Error::make(ErrorKind::kConflict, "needs_rerender",
+                       "这条推送没有可发送的内容，请先修正映射再“重新生成”",
+                       "This delivery has no payload; fix the mapping and re-render it");
+  }
+  auto s = writer_.run([&](db::Conn& c) -> Status {
+    // A manual retry starts the schedule afresh; earlier attempts stay in the log.
+    auto q = c.prepare(
+        "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+        "updated_at = ? WHERE id = ?");
+    if (!q) return q.take_error();
+    q->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, id);
+    return q->run();
+  });
+  if (!s) return s.take_error();
+  wake_();
+  return delivery(u, id);
+}
+
+Result<Json> ConnectorAdmin::rerender(const User& u, const std::string& id) {
+  auto d = delivery(u, id);
+  if (!d) return d;
+  const std::string st = (*d)["status"];
+  if (st != "dead" && st != "skipped") {
+    return Error::make(ErrorKind::kConflict, "not_rerenderable",
+                       "只有失败（dead）或跳过的推送可以重新生成",
+                       "Only dead or skipped deliveries can be re-rendered");
+  }
+  auto e = store_.get((*d)["connector"]);
+  if (!e) return e.take_error();
+  struct Sub {
+    std::string form, values;
+  };
+  auto sub = db_.with_conn([&](db::Conn& c) -> Result<Sub> {
+    auto q = c.prepare("SELECT form_id, values_json FROM submissions WHERE id = ?");
+    if (!q) return q.take_error();
+    q->bind(1, (*d)["submission"].get<int64_t>());
+    auto r = q->step();
+    if (!r) return r.take_error();
+    if (!*r) return not_found("submission");
+    return Sub{q->get_text(0), q->get_text(1)};
+  });
+  if (!sub) return sub.take_error();
+  auto payload = connectors::render_payload(
+      *e->connector, sub->form, Json::parse(sub->values, nullptr, false), today_cn(clock_));
+  if (!payload) return payload.take_error();  // still broken: the admin sees why
+  const bool skip = !payload->has_value();
+  auto s = writer_.run([&](db::Conn& c) -> Status {
+    auto q = c.prepare(
+        "UPDATE deliveries SET status = ?, payload = ?, attempts = 0, next_attempt_at = ?, "
+        "last_error = '', updated_at = ? WHERE id = ?");
+    if (!q) return q.take_error();
+    q->bind(1, skip ? "skipped" : "pending");
+    if (skip) {
+      q->bind(2, std::nullopt);
+    } else {
+      q->bind(2, (**payload).dump());
+    }
+    q->bind(3, clock_.now_ms()).bind(4, clock_.now_ms()).bind(5, id);
+    return q->run();
+  });
+  if (!s) return s.take_error();
+  wake_();
+  return delivery(u, id);
+}
+
+Result<Json> ConnectorAdmin::bulk_retry(const User& u, const Json& filter) {
+  const std::string status = filter.value("status", std::string("dead"));
+  const std::string connector = filter.value("connector", std::string());
+  if (status != "dead" && status != "retrying") {
+    return Error::make(ErrorKind::kValidation, "invalid_status",
+                       "批量重试只适用于 dead 或 retrying",
+                       "Bulk retry takes status dead or retrying");
+  }
+  int64_t n = 0;
+  auto s = writer_.run([&](db::Conn& c) -> Status {
+    auto q = c.prepare(
+        "SELECT id, org_code FROM deliveries WHERE status = ? AND payload IS NOT NULL "
+        "AND (? = '' OR connector_id = ?)");
+    if (!q) return q.take_error();
+    q->bind(1, status).bind(2, connector).bind(3, connector);
+    std::vector<std::string> ids;
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      if (accounts_.in_scope(u.org_code, q->get_text(1))) ids.push_back(q->get_text(0));
+    }
+    q->reset();
+    for (const auto& id : ids) {
+      auto w = c.cached(
+          "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+          "updated_at = ? WHERE id = ?");
+      if (!w) return w.take_error();
+      (*w)->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, id);
+      if (auto st = (*w)->run(); !st) return st;
+      ++n;
+    }
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  wake_();
+  return Json{{"requeued", n}};
+}
+
+Status ConnectorAdmin::put_secret(const User& u, const std::string& name,
+                                  const std::string& value) {
+  if (u.role != Role::kSystemAdmin) {
+    return Error::make(ErrorKind::kForbidden, "role_forbidden", "只有系统管理员可以设置密钥",
+                       "Only a system admin sets secrets");
+  }
+  return store_.put_secret(name, value);
+}
+
+Result<Json> ConnectorAdmin::secret_names() {
+  return db_.with_conn([&](db::Conn& c) -> Result<Json> {
+    auto q = c.prepare("SELECT name, updated_at FROM secrets ORDER BY name");
+    if (!q) return q.take_error();
+    Json out = Json::array();
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      out.push_back({{"name", q->get_text(0)}, {"updated_at", iso8601_utc(q->get_int(1))}});
+    }
+    return Json{{"secrets", out}};
+  });
+}
+
+}  // namespace yb::admin

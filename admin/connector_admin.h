@@ -1,0 +1,75 @@
+// What county admins do with connectors and deliveries: list, read and replace configs,
+// preview the exact request for a sample answer, test-send, pause/resume, browse deliveries
+// with their attempts, retry one or many (through the same limits), re-render dead ones after
+// a mapping fix. Plain functions of plain inputs; the HTTP layer only decodes and encodes.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/accounts.h"
+#include "admin/catalog.h"
+#include "connectors/outbox/store.h"
+#include "core/group_commit.h"
+
+namespace yb::admin {
+
+using Json = nlohmann::json;
+
+struct DeliveryQuery {
+  std::string status, connector;  // empty = any
+  int64_t after_seq = 0;          // paging cursor (exclusive)
+  int limit = 50;                 // 1..500
+};
+
+class ConnectorAdmin {
+ public:
+  ConnectorAdmin(db::Database& db, db::GroupCommitWriter& writer, Accounts& accounts,
+                 Catalog& catalog, connectors::ConnectorStore& store,
+                 connectors::HttpClient& client, const Clock& clock,
+                 std::function<void()> wake_engine,
+                 std::function<std::string(const std::string&)> breaker_state);
+
+  // Role gate for every call here: county_admin or system_admin.
+  static Status require_admin(const User& u);
+
+  Result<Json> list();
+  Result<Json> get(const std::string& id);
+  Result<Json> put(const std::string& id, Json config);
+  Status pause(const std::string& id, bool paused);
+  // {"form", "values"} (values default: the demo sample) -> payload and the exact request.
+  Result<Json> preview(const std::string& id, const Json& body);
+  // Sends the preview request to the upstream now (marked X-Yibiao-Test: 1) and reports.
+  Result<Json> test(const std::string& id, const Json& body);
+
+  // Deliveries within the admin's org subtree.
+  Result<Json> deliveries(const User& u, const DeliveryQuery& q);
+  Result<Json> delivery(const User& u, const std::string& id);
+  Result<Json> retry(const User& u, const std::string& id);
+  Result<Json> rerender(const User& u, const std::string& id);
+  // Makes every matching dead or retrying delivery due now; the engine sends them at the
+  // connector's rate. {"status": "dead"|"retrying", "connector": "..."}.
+  Result<Json> bulk_retry(const User& u, const Json& filter);
+
+  Status put_secret(const User& u, const std::string& name, const std::string& value);
+  Result<Json> secret_names();
+
+ private:
+  Result<std::pair<connectors::ConnectorPtr, Json>> render_sample(const std::string& id,
+                                                                  const Json& body,
+                                                                  connectors::HttpRequest* req);
+  db::Database& db_;
+  db::GroupCommitWriter& writer_;
+  Accounts& accounts_;
+  Catalog& catalog_;
+  connectors::ConnectorStore& store_;
+  connectors::HttpClient& client_;
+  const Clock& clock_;
+  std::function<void()> wake_;
+  std::function<std::string(const std::string&)> breaker_state_;
+};
+
+}  // namespace yb::admin

@@ -1,0 +1,107 @@
+#include "connectors/outbox/outbox.h"
+
+#include "connectors/delivery/signing.h"
+#include "core/crypto.h"
+
+namespace yb::connectors {
+
+using Json = nlohmann::json;
+
+std::string subject_key_for(const Connector& c, const Json& values) {
+  auto it = values.find(c.subject_field);
+  if (it == values.end() || it->is_null()) return "";
+  const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+  if (v.empty()) return "";
+  // Hashed: the outbox need not hold identity numbers in the clear to match records.
+  return crypto::sha256_hex(c.subject_field + "\n" + v).substr(0, 32);
+}
+
+std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& connectors,
+                                             const std::string& form_id, const Json& values,
+                                             const std::string& today, int64_t now_ms) {
+  std::vector<PlannedDelivery> out;
+  for (const auto& e : connectors) {
+    const Connector& c = *e.connector;
+    if (!c.forms.empty() && std::find(c.forms.begin(), c.forms.end(), form_id) == c.forms.end()) {
+      continue;  // this connector does not take this form at all
+    }
+    PlannedDelivery p;
+    p.id = new_delivery_id(now_ms);
+    p.connector = e.connector;
+    p.subject_key = subject_key_for(c, values);
+    auto r = render_payload(c, form_id, values, today);
+    if (!r) {
+      p.status = "dead";
+      const auto& err = r.error();
+      p.error = "mapping: " + err.message.en;
+      for (const auto& d : err.details) p.error += "; " + d.path + ": " + d.message.en;
+    } else if (!*r) {
+      p.status = "skipped";
+    } else {
+      p.status = "pending";
+      p.payload = (**r).dump();
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Status insert_deliveries(db::Conn& c, int64_t submission_id, const std::string& org_code,
+                         int64_t now_ms, const std::vector<PlannedDelivery>& planned) {
+  for (const auto& p : planned) {
+    auto q = c.cached(
+        "INSERT INTO deliveries (id, submission_id, connector_id, org_code, subject_key, status, "
+        "payload, next_attempt_at, last_error, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return q.take_error();
+    (*q)->bind(1, p.id).bind(2, submission_id).bind(3, p.connector->id).bind(4, org_code);
+    (*q)->bind(5, p.subject_key).bind(6, p.status);
+    (*q)->bind(7, p.payload);
+    (*q)->bind(8, now_ms).bind(9, p.error).bind(10, now_ms).bind(11, now_ms);
+    if (auto s = (*q)->run(); !s) return s;
+  }
+  return ok_status();
+}
+
+Json DeliveryView::to_json() const {
+  Json j = {{"id", id},
+            {"connector", connector},
+            {"name", connector_name},
+            {"status", status},
+            {"attempts", attempts}};
+  if (!last_error.empty()) j["last_error"] = last_error;
+  if (upstream_id) j["upstream_id"] = *upstream_id;
+  return j;
+}
+
+Result<std::vector<DeliveryView>> deliveries_of(db::Conn& c, int64_t submission_id,
+                                                const std::vector<ConnectorEntry>& connectors) {
+  auto q = c.cached(
+      "SELECT id, connector_id, status, attempts, last_error, upstream_id FROM deliveries "
+      "WHERE submission_id = ? ORDER BY connector_id");
+  if (!q) return q.take_error();
+  (*q)->bind(1, submission_id);
+  std::vector<DeliveryView> out;
+  for (;;) {
+    auto r = (*q)->step();
+    if (!r) return r.take_error();
+    if (!*r) break;
+    DeliveryView v;
+    v.id = (*q)->get_text(0);
+    v.connector = (*q)->get_text(1);
+    v.status = (*q)->get_text(2);
+    v.attempts = static_cast<int>((*q)->get_int(3));
+    v.last_error = (*q)->get_text(4);
+    v.upstream_id = (*q)->get_opt_text(5);
+    v.connector_name = v.connector;
+    for (const auto& e : connectors) {
+      if (e.connector->id == v.connector && !e.connector->name.zh.empty()) {
+        v.connector_name = e.connector->name.zh;
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace yb::connectors
