@@ -166,18 +166,22 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
   auto s = writer_.run([&](db::Conn& c) -> Status {
     auto q = c.cached(
         "UPDATE deliveries SET status = 'sending', lease_until = ?, updated_at = ? "
-        "WHERE seq IN (SELECT d.seq FROM deliveries d "
+        "WHERE seq IN (SELECT w.seq FROM ("
+        // A bounded window of the oldest due work: when many deliveries wait behind an
+        // earlier one for the same person, a claim must not walk the whole backlog.
+        "SELECT d.seq, d.subject_key FROM deliveries d "
         "WHERE d.connector_id = ? AND d.status IN ('pending', 'retrying', 'sending') "
         "AND ((d.status <> 'sending' AND d.next_attempt_at <= ?) OR "
         "(d.status = 'sending' AND d.lease_until <= ?)) "
-        "AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.connector_id = d.connector_id "
-        "AND d.subject_key <> '' AND x.subject_key = d.subject_key AND x.seq < d.seq "
+        "ORDER BY d.seq LIMIT ?) w "
+        "WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.connector_id = ? "
+        "AND w.subject_key <> '' AND x.subject_key = w.subject_key AND x.seq < w.seq "
         "AND x.status IN ('pending', 'retrying', 'sending')) "
-        "ORDER BY d.seq LIMIT ?) "
+        "ORDER BY w.seq LIMIT ?) "
         "RETURNING seq, id, submission_id, subject_key, payload, attempts");
     if (!q) return q.take_error();
     (*q)->bind(1, now + opts_.lease_ms).bind(2, now).bind(3, e.connector->id);
-    (*q)->bind(4, now).bind(5, now).bind(6, want);
+    (*q)->bind(4, now).bind(5, now).bind(6, want * 8).bind(7, e.connector->id).bind(8, want);
     for (;;) {
       auto r = (*q)->step();
       if (!r) return r.take_error();
@@ -246,6 +250,10 @@ void DeliveryEngine::scheduler_loop() {
     }
     work_cv_.notify_all();
     std::unique_lock lk(mu_);
+    // Claim rounds are write transactions: at most one per min_claim_interval_ms however
+    // often submissions wake us (each one does), so claiming never crowds out intake.
+    sched_cv_.wait_for(lk, std::chrono::milliseconds(opts_.min_claim_interval_ms),
+                       [&] { return stopping_; });
     sched_cv_.wait_for(lk, std::chrono::milliseconds(opts_.poll_ms),
                        [&] { return stopping_ || woken_; });
     woken_ = false;

@@ -30,10 +30,11 @@
 namespace yb::connectors {
 
 struct EngineOptions {
-  int workers = 32;               // sender threads shared by all connectors
-  int queue_per_connector = 128;  // claimed-but-unsent deliveries held per connector
-  int64_t lease_ms = 120'000;     // a claim not finished by then is claimed again
-  int64_t poll_ms = 200;          // idle wait between claim rounds (wake() cuts it short)
+  int workers = 32;                    // sender threads shared by all connectors
+  int queue_per_connector = 128;       // claimed-but-unsent deliveries held per connector
+  int64_t lease_ms = 120'000;          // a claim not finished by then is claimed again
+  int64_t poll_ms = 200;               // idle wait between claim rounds (wake() cuts it short)
+  int64_t min_claim_interval_ms = 20;  // but never more than one round per this interval
   size_t response_excerpt_bytes = 512;
 };
 
