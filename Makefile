@@ -9,9 +9,8 @@ JOBS       ?= 2
 .PHONY: demo test test-sanitize build setup setup-test bench clean format
 
 demo: setup build
-	@mkdir -p $(dir $(DEMO_DB))
 	@echo "Starting Yibiao with the demo county at http://$(LISTEN)/  (Ctrl-C stops it)"
-	$(BUILD)/gateway/yibiao serve --db $(DEMO_DB) --listen $(LISTEN) --demo
+	@scripts/demo.sh $(BUILD) $(DEMO_DB) $(LISTEN)
 
 test: setup-test build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
@@ -28,6 +27,7 @@ build:
 
 bench: setup-test build
 	$(BUILD)/bench/ingest
+	$(BUILD)/bench/delivery --mock $(BUILD)/tools/mock_upstream/mock-upstream
 
 setup:
 	@scripts/setup.sh build

@@ -3,7 +3,10 @@
 #include "admin/demo.h"
 #include "connectors/delivery/auth.h"
 #include "connectors/delivery/signing.h"
+#include "connectors/feed/feed.h"
 #include "connectors/outbox/outbox.h"
+#include "connectors/spreadsheet/spreadsheet.h"
+#include "core/crypto.h"
 
 namespace yb::admin {
 namespace {
@@ -396,6 +399,118 @@ Result<Json> ConnectorAdmin::bulk_retry(const User& u, const Json& filter) {
   if (!s) return s.take_error();
   wake_();
   return Json{{"requeued", n}};
+}
+
+Result<Json> ConnectorAdmin::feed_page(const std::string& id, const std::string& token,
+                                       const std::string& after, std::optional<int> limit) {
+  auto denied = Error::make(ErrorKind::kUnauthenticated, "unauthenticated", "订阅令牌不对",
+                            "Wrong or missing feed token for this connector");
+  auto e = store_.get(id);
+  if (!e) return denied;  // do not reveal which connectors exist
+  const auto* feed = dynamic_cast<const connectors::FeedConnector*>(e->connector.get());
+  if (!feed) return denied;
+  auto expected = store_.secret(feed->token_secret);
+  if (!expected || token.empty() || !crypto::equal_ct(*expected, token)) return denied;
+  auto from = connectors::decode_cursor(id, after);
+  if (!from) return from.take_error();
+  const int n = connectors::feed_page_limit(*feed, limit);
+  const int64_t now = clock_.now_ms();
+  Json items = Json::array();
+  int64_t last = *from;
+  auto s = writer_.run([&](db::Conn& c) -> Status {
+    if (*from > 0) {
+      auto ack = c.prepare(
+          "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, updated_at = ? "
+          "WHERE connector_id = ? AND seq <= ? AND status = 'pending'");
+      if (!ack) return ack.take_error();
+      ack->bind(1, now).bind(2, id).bind(3, *from);
+      if (auto st = ack->run(); !st) return st;
+    }
+    auto q = c.prepare(
+        "SELECT seq, id, submission_id, payload, created_at FROM deliveries "
+        "WHERE connector_id = ? AND seq > ? AND status IN ('pending', 'delivered') "
+        "AND payload IS NOT NULL ORDER BY seq LIMIT ?");
+    if (!q) return q.take_error();
+    q->bind(1, id).bind(2, *from).bind(3, n);
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      last = q->get_int(0);
+      items.push_back({{"delivery_id", q->get_text(1)},
+                       {"submission", q->get_int(2)},
+                       {"payload", Json::parse(q->get_text(3), nullptr, false)},
+                       {"created_at", iso8601_utc(q->get_int(4))}});
+    }
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  return Json{{"items", items},
+              {"next", connectors::encode_cursor(id, last)},
+              {"more", static_cast<int>(items.size()) == n}};
+}
+
+Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, const std::string& id,
+                                                               const std::string& format,
+                                                               bool again) {
+  auto e = store_.get(id);
+  if (!e) return e.take_error();
+  const auto* sheet = dynamic_cast<const connectors::SpreadsheetConnector*>(e->connector.get());
+  if (!sheet) {
+    return Error::make(ErrorKind::kValidation, "not_a_spreadsheet", "这个接口不是表格导出类型",
+                       "This connector does not produce spreadsheets");
+  }
+  if (format != "csv" && format != "xlsx") {
+    return Error::make(ErrorKind::kValidation, "invalid_format", "格式只能是 csv 或 xlsx",
+                       "format must be csv or xlsx");
+  }
+  std::vector<Json> payloads;
+  std::vector<std::string> ids;
+  auto read = db_.with_conn([&](db::Conn& c) -> Status {
+    auto q = c.prepare(
+        "SELECT id, org_code, payload FROM deliveries WHERE connector_id = ? AND payload IS NOT "
+        "NULL AND (status = 'pending' OR (? = 1 AND status = 'delivered')) ORDER BY seq");
+    if (!q) return q.take_error();
+    q->bind(1, id).bind(2, again ? 1 : 0);
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      if (!accounts_.in_scope(u.org_code, q->get_text(1))) continue;
+      ids.push_back(q->get_text(0));
+      payloads.push_back(Json::parse(q->get_text(2), nullptr, false));
+    }
+    return ok_status();
+  });
+  if (!read) return read.take_error();
+  SheetFile f;
+  f.rows = static_cast<int>(payloads.size());
+  const std::string stamp = iso_date_utc(clock_.now_ms() + 8 * 3600'000);
+  f.filename = id + "-" + stamp + "." + format;
+  if (format == "csv") {
+    f.bytes = connectors::render_csv(*sheet, payloads);
+    f.content_type = "text/csv; charset=utf-8";
+  } else {
+    auto x = connectors::render_xlsx(*sheet, payloads);
+    if (!x) return x.take_error();
+    f.bytes = std::move(*x);
+    f.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  }
+  if (!again && !ids.empty()) {
+    auto s = writer_.run([&](db::Conn& c) -> Status {
+      for (const auto& did : ids) {
+        auto q = c.cached(
+            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ? AND status = 'pending'");
+        if (!q) return q.take_error();
+        (*q)->bind(1, clock_.now_ms()).bind(2, did);
+        if (auto st = (*q)->run(); !st) return st;
+      }
+      return ok_status();
+    });
+    if (!s) return s.take_error();
+  }
+  return f;
 }
 
 Status ConnectorAdmin::put_secret(const User& u, const std::string& name,

@@ -54,6 +54,22 @@ class ConnectorAdmin {
   // connector's rate. {"status": "dead"|"retrying", "connector": "..."}.
   Result<Json> bulk_retry(const User& u, const Json& filter);
 
+  // A page of a feed connector's deliveries for the upstream pulling it, authorised by the
+  // connector's own pull token (not a user session). Asking for the page after a cursor
+  // acknowledges everything up to that cursor: those deliveries become "delivered".
+  Result<Json> feed_page(const std::string& id, const std::string& token, const std::string& after,
+                         std::optional<int> limit);
+
+  struct SheetFile {
+    std::string filename, content_type, bytes;
+    int rows = 0;
+  };
+  // The spreadsheet of a spreadsheet connector's pending deliveries within the admin's scope,
+  // in the upstream's column order and headers; they become "delivered" (one batch). With
+  // `again`, the delivered ones are exported too and nothing changes.
+  Result<SheetFile> export_sheet(const User& u, const std::string& id, const std::string& format,
+                                 bool again);
+
   Status put_secret(const User& u, const std::string& name, const std::string& value);
   Result<Json> secret_names();
 

@@ -29,6 +29,7 @@ const char* kUsage =
     "  yibiao serve [--db FILE] [--listen HOST:PORT] [--config FILE] [--demo] [options]\n"
     "  yibiao user add --db FILE --username U --role ROLE [--org CODE] [--display-name NAME]\n"
     "                  (the password is read from the first line of standard input)\n"
+    "  yibiao sample-answer [--seed N]   (a valid answer to the demo form, as JSON)\n"
     "  yibiao --help | --version\n"
     "\n"
     "Environment: YIBIAO_ADMIN_PASSWORD (first-start admin), YIBIAO_DEMO_PASSWORD (demo users).\n";
@@ -238,6 +239,25 @@ int user_add(int argc, char** argv) {
   return 0;
 }
 
+// Prints a valid, realistic answer to the demo form: for the README's tour, scripts and tests.
+int sample_answer(int argc, char** argv) {
+  po::options_description desc("sample-answer options");
+  desc.add_options()("seed", po::value<int>()->default_value(1), "which resident (any number)")(
+      "help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: yibiao sample-answer [--seed N]\n\n" << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  std::cout << nlohmann::json{{"form", "resident_household"},
+                              {"values", admin::demo_sample_values(vm["seed"].as<int>())}}
+                   .dump(2, ' ', false)
+            << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -256,6 +276,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "serve") return serve(argc - 1, argv + 1);
+    if (cmd == "sample-answer") return sample_answer(argc - 1, argv + 1);
     if (cmd == "user" && argc >= 3 && std::string(argv[2]) == "add") {
       return user_add(argc - 2, argv + 2);
     }

@@ -296,6 +296,35 @@ struct Server::Impl {
                 if (!body) return;
                 reply(res, ca.bulk_retry(*u, *body));
               });
+    http.Post(conn + "/export", [this, &ca](const httplib::Request& req, httplib::Response& res) {
+      auto u = admin_user(req, res);
+      if (!u) return;
+      const std::string format =
+          req.has_param("format") ? req.get_param_value("format") : std::string("xlsx");
+      auto f = ca.export_sheet(*u, req.matches[1], format, req.get_param_value("again") == "1");
+      if (!f) return send_error(res, f.error());
+      res.status = 200;
+      res.set_header("Content-Disposition", "attachment; filename=\"" + f->filename + "\"");
+      res.set_header("X-Rows", std::to_string(f->rows));
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(f->bytes, f->content_type);
+    });
+    // Upstreams that pull: a token scoped to one connector, not a user session.
+    http.Get(R"(/api/v1/feeds/([a-z0-9_]{1,40}))", [this, &ca](const httplib::Request& req,
+                                                               httplib::Response& res) {
+      const auto& h = req.get_header_value("Authorization");
+      std::optional<int> limit;
+      if (req.has_param("limit")) {
+        try {
+          limit = std::stoi(req.get_param_value("limit"));
+        } catch (...) {
+          return send_error(res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
+                                             "limit 应为数字", "limit is a number"));
+        }
+      }
+      reply(res, ca.feed_page(req.matches[1], h.rfind("Bearer ", 0) == 0 ? h.substr(7) : "",
+                              req.get_param_value("after"), limit));
+    });
     http.Get("/api/v1/admin/secrets",
              [this, &ca](const httplib::Request& req, httplib::Response& res) {
                if (!admin_user(req, res)) return;

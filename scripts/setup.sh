@@ -4,7 +4,7 @@
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(build-essential cmake pkg-config git ca-certificates
+build_pkgs=(build-essential cmake pkg-config git ca-certificates python3
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libsqlite3-dev nlohmann-json3-dev libspdlog-dev libboost-program-options-dev
   doctest-dev libsodium-dev libxlsxwriter-dev)

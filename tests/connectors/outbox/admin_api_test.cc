@@ -212,3 +212,77 @@ TEST_CASE("secrets: only a system admin sets them, and values never come back") 
   CHECK(h.gw->get("/api/v1/admin/connectors/civil_affairs", sys)->body.find("whsec_") ==
         std::string::npos);
 }
+
+TEST_CASE(
+    "a feed: the upstream pulls pages with its own token, resumes from a cursor, acks by reading "
+    "on") {
+  Harness h;
+  auto sys = h.gw->login("admin", test::kAdminPassword);
+  CHECK(h.put("/api/v1/admin/secrets/stats_feed_token", {{"value", "feed-token-0123456789"}}, sys)
+            ->status == 204);
+  Json cfg = {
+      {"id", "stats_feed"},
+      {"type", "feed"},
+      {"name", {{"zh-CN", "统计 报表订阅"}, {"en", "Statistics feed"}}},
+      {"token_secret", "stats_feed_token"},
+      {"page_size", 2},
+      {"mapping", {{"fields", Json::array({Json{{"to", "xm"}, {"from", "person.name"}}})}}}};
+  h.ok(h.put("/api/v1/admin/connectors/stats_feed", cfg, h.admin));
+  h.gw->clock().advance_s(5);
+  h.cadre = h.gw->login("cadre1");
+  h.admin = h.gw->login("county1");
+  for (int i = 0; i < 3; ++i) h.submit("feed-" + std::to_string(i), i + 1);
+
+  auto c = h.gw->client();
+  CHECK(c.Get("/api/v1/feeds/stats_feed")->status == 401);
+  CHECK(c.Get("/api/v1/feeds/stats_feed", {{"Authorization", "Bearer wrong"}})->status == 401);
+  CHECK(c.Get("/api/v1/feeds/civil_affairs", {{"Authorization", "Bearer feed-token-0123456789"}})
+            ->status == 401);
+  CHECK(c.Get("/api/v1/feeds/stats_feed", {{"Authorization", "Bearer " + h.cadre}})->status == 401);
+  httplib::Headers auth = {{"Authorization", "Bearer feed-token-0123456789"}};
+  auto p1 = h.ok(c.Get("/api/v1/feeds/stats_feed", auth));
+  REQUIRE(p1["items"].size() == 2);
+  CHECK(p1["items"][0]["payload"].contains("xm"));
+  CHECK(p1["items"][0]["payload"].size() == 1);  // only what the mapping gives
+  CHECK(p1["more"] == true);
+  auto p2 = h.ok(
+      c.Get(("/api/v1/feeds/stats_feed?after=" + p1["next"].get<std::string>()).c_str(), auth));
+  REQUIRE(p2["items"].size() == 1);
+  CHECK(p2["items"][0]["delivery_id"] != p1["items"][0]["delivery_id"]);
+  // the first page is acknowledged by asking for the second
+  auto delivered =
+      h.ok(h.gw->get("/api/v1/admin/deliveries?status=delivered&connector=stats_feed", h.admin));
+  CHECK(delivered["deliveries"].size() == 2);
+  // resuming from the same cursor gives the same page again (at-least-once, same ids)
+  auto again = h.ok(
+      c.Get(("/api/v1/feeds/stats_feed?after=" + p1["next"].get<std::string>()).c_str(), auth));
+  CHECK(again["items"][0]["delivery_id"] == p2["items"][0]["delivery_id"]);
+  CHECK(c.Get("/api/v1/feeds/stats_feed?after=garbage", auth)->status == 400);
+}
+
+TEST_CASE(
+    "a spreadsheet upstream: export the pending answers once, in its columns, as CSV or XLSX") {
+  Harness h;
+  for (int i = 0; i < 3; ++i) h.submit("xl-" + std::to_string(i), i + 1);
+  auto r =
+      h.gw->post("/api/v1/admin/connectors/population_register/export?format=csv", "", h.admin);
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  CHECK(r->get_header_value("X-Rows") == "3");
+  CHECK(r->get_header_value("Content-Type").find("text/csv") == 0);
+  CHECK(r->body.find("姓名") != std::string::npos);
+  auto second =
+      h.gw->post("/api/v1/admin/connectors/population_register/export?format=csv", "", h.admin);
+  CHECK(second->get_header_value("X-Rows") == "0");  // already exported
+  auto x = h.gw->post("/api/v1/admin/connectors/population_register/export?format=xlsx&again=1", "",
+                      h.admin);
+  REQUIRE(x);
+  CHECK(x->status == 200);
+  CHECK(x->get_header_value("X-Rows") == "3");
+  CHECK(x->body.rfind("PK", 0) == 0);  // an XLSX is a zip
+  CHECK(h.gw->post("/api/v1/admin/connectors/population_register/export?format=pdf", "", h.admin)
+            ->status == 422);
+  CHECK(h.gw->post("/api/v1/admin/connectors/civil_affairs/export", "", h.admin)->status == 422);
+  CHECK(h.gw->post("/api/v1/admin/connectors/population_register/export", "", h.cadre)->status ==
+        403);
+}
