@@ -34,6 +34,35 @@ bool is_status(const std::string& s) {
          s == "skipped";
 }
 
+Error changed_meanwhile() {
+  return Error::make(ErrorKind::kConflict, "changed_meanwhile",
+                     "这条推送的状态刚刚变了，请刷新后再看",
+                     "The delivery changed meanwhile; reload it");
+}
+
+// True when a later delivery about the same person to the same upstream has already been
+// delivered: resending this older one would overwrite newer data there.
+Result<bool> superseded(db::Database& db, const std::string& id) {
+  return db.with_conn([&](db::Conn& c) -> Result<bool> {
+    auto q = c.prepare(
+        "SELECT 1 FROM deliveries d JOIN deliveries n ON n.connector_id = d.connector_id "
+        "AND n.subject_key = d.subject_key AND n.seq > d.seq WHERE d.id = ? "
+        "AND d.subject_key <> '' AND n.status = 'delivered'");
+    if (!q) return q.take_error();
+    q->bind(1, id);
+    auto r = q->step();
+    if (!r) return r.take_error();
+    return *r;
+  });
+}
+
+Error newer_delivered() {
+  return Error::make(ErrorKind::kConflict, "superseded",
+                     "这个人后来的信息已经送达该系统，重发这条旧信息会覆盖新信息，因此不重发",
+                     "A later answer about this person already reached this upstream; resending "
+                     "this older one would overwrite it");
+}
+
 }  // namespace
 
 ConnectorAdmin::ConnectorAdmin(db::Database& db, db::GroupCommitWriter& writer, Accounts& accounts,
@@ -215,6 +244,7 @@ Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
     s->bind(5, q.connector).bind(6, limit * 4 + 1);
     Json items = Json::array();
     int64_t last = q.after_seq;
+    int scanned = 0;
     bool more = false;
     for (;;) {
       auto r = s->step();
@@ -225,6 +255,7 @@ Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
         break;
       }
       last = s->get_int(0);
+      ++scanned;
       if (!accounts_.in_scope(u.org_code, s->get_text(4))) continue;
       Json d = {{"id", s->get_text(1)},
                 {"submission", s->get_int(2)},
@@ -240,7 +271,11 @@ Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
       items.push_back(d);
     }
     Json out = {{"deliveries", items}};
-    if (more || static_cast<int>(items.size()) == limit) out["next"] = std::to_string(last);
+    // Also when the scan stopped at its cap with fewer rows in the caller's scope: the next
+    // page starts after the last row looked at.
+    if (more || static_cast<int>(items.size()) == limit || scanned == limit * 4 + 1) {
+      out["next"] = std::to_string(last);
+    }
     return out;
   });
 }
@@ -301,16 +336,24 @@ Result<Json> ConnectorAdmin::retry(const User& u, const std::string& id) {
                        "这条推送没有可发送的内容，请先修正映射再“重新生成”",
                        "This delivery has no payload; fix the mapping and re-render it");
   }
+  auto newer = superseded(db_, id);
+  if (!newer) return newer.take_error();
+  if (*newer) return newer_delivered();
+  bool changed = false;
   auto s = writer_.run([&](db::Conn& c) -> Status {
-    // A manual retry starts the schedule afresh; earlier attempts stay in the log.
+    // A manual retry starts the schedule afresh; earlier attempts stay in the log. The status
+    // guard keeps a delivery the engine finished meanwhile from being sent again.
     auto q = c.prepare(
         "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
-        "updated_at = ? WHERE id = ?");
+        "updated_at = ? WHERE id = ? AND status IN ('dead', 'retrying')");
     if (!q) return q.take_error();
     q->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, id);
-    return q->run();
+    if (auto st = q->run(); !st) return st;
+    changed = c.changes() == 1;
+    return ok_status();
   });
   if (!s) return s.take_error();
+  if (!changed) return changed_meanwhile();
   wake_();
   return delivery(u, id);
 }
@@ -326,6 +369,15 @@ Result<Json> ConnectorAdmin::rerender(const User& u, const std::string& id) {
   }
   auto e = store_.get((*d)["connector"]);
   if (!e) return e.take_error();
+  if (!e->connector->pushes() && e->connector->type == "feed") {
+    // A puller has moved its cursor past this delivery; a re-rendered one would never be read.
+    return Error::make(ErrorKind::kConflict, "not_rerenderable",
+                       "订阅（拉取）类接口的推送不能重新生成",
+                       "Feed deliveries cannot be re-rendered");
+  }
+  auto newer = superseded(db_, id);
+  if (!newer) return newer.take_error();
+  if (*newer) return newer_delivered();
   struct Sub {
     std::string form, values;
   };
@@ -343,10 +395,11 @@ Result<Json> ConnectorAdmin::rerender(const User& u, const std::string& id) {
       *e->connector, sub->form, Json::parse(sub->values, nullptr, false), today_cn(clock_));
   if (!payload) return payload.take_error();  // still broken: the admin sees why
   const bool skip = !payload->has_value();
+  bool changed = false;
   auto s = writer_.run([&](db::Conn& c) -> Status {
     auto q = c.prepare(
         "UPDATE deliveries SET status = ?, payload = ?, attempts = 0, next_attempt_at = ?, "
-        "last_error = '', updated_at = ? WHERE id = ?");
+        "last_error = '', updated_at = ? WHERE id = ? AND status IN ('dead', 'skipped')");
     if (!q) return q.take_error();
     q->bind(1, skip ? "skipped" : "pending");
     if (skip) {
@@ -355,9 +408,12 @@ Result<Json> ConnectorAdmin::rerender(const User& u, const std::string& id) {
       q->bind(2, (**payload).dump());
     }
     q->bind(3, clock_.now_ms()).bind(4, clock_.now_ms()).bind(5, id);
-    return q->run();
+    if (auto st = q->run(); !st) return st;
+    changed = c.changes() == 1;
+    return ok_status();
   });
   if (!s) return s.take_error();
+  if (!changed) return changed_meanwhile();
   wake_();
   return delivery(u, id);
 }
@@ -370,33 +426,41 @@ Result<Json> ConnectorAdmin::bulk_retry(const User& u, const Json& filter) {
                        "批量重试只适用于 dead 或 retrying",
                        "Bulk retry takes status dead or retrying");
   }
-  int64_t n = 0;
-  auto s = writer_.run([&](db::Conn& c) -> Status {
+  // Read on a pool connection (not inside the writer, where it would hold up intake), then
+  // update in bounded chunks, each guarded by the status it was read with.
+  std::vector<std::string> ids;
+  auto read = db_.with_conn([&](db::Conn& c) -> Status {
     auto q = c.prepare(
         "SELECT id, org_code FROM deliveries WHERE status = ? AND payload IS NOT NULL "
         "AND (? = '' OR connector_id = ?)");
     if (!q) return q.take_error();
     q->bind(1, status).bind(2, connector).bind(3, connector);
-    std::vector<std::string> ids;
     for (;;) {
       auto r = q->step();
       if (!r) return r.take_error();
       if (!*r) break;
       if (accounts_.in_scope(u.org_code, q->get_text(1))) ids.push_back(q->get_text(0));
     }
-    q->reset();
-    for (const auto& id : ids) {
-      auto w = c.cached(
-          "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
-          "updated_at = ? WHERE id = ?");
-      if (!w) return w.take_error();
-      (*w)->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, id);
-      if (auto st = (*w)->run(); !st) return st;
-      ++n;
-    }
     return ok_status();
   });
-  if (!s) return s.take_error();
+  if (!read) return read.take_error();
+  int64_t n = 0;
+  constexpr size_t kChunk = 500;
+  for (size_t from = 0; from < ids.size(); from += kChunk) {
+    auto s = writer_.run([&](db::Conn& c) -> Status {
+      for (size_t i = from; i < std::min(ids.size(), from + kChunk); ++i) {
+        auto w = c.cached(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+            "updated_at = ? WHERE id = ? AND status = ?");
+        if (!w) return w.take_error();
+        (*w)->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, ids[i]).bind(4, status);
+        if (auto st = (*w)->run(); !st) return st;
+        n += c.changes();
+      }
+      return ok_status();
+    });
+    if (!s) return s.take_error();
+  }
   wake_();
   return Json{{"requeued", n}};
 }

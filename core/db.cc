@@ -163,6 +163,7 @@ void Conn::rollback() {
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 int64_t Conn::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+bool Conn::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 int Conn::changes() const { return sqlite3_changes(db_); }
 
 // ---- Database ----

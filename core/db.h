@@ -96,6 +96,9 @@ class Conn {
   Status commit();
   void rollback();
   int64_t last_insert_id() const;
+  // False after COMMIT/ROLLBACK, and after SQLite itself rolled a transaction back (some I/O
+  // and out-of-memory errors do).
+  bool in_transaction() const;
   int changes() const;
 
  private:

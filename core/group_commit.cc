@@ -104,12 +104,20 @@ void GroupCommitWriter::loop() {
         }
         if (r) {
           (void)conn_->exec_cached("RELEASE job");
-        } else {
+        } else if (conn_->in_transaction()) {
           (void)conn_->exec("ROLLBACK TO job; RELEASE job");
+        }
+        if (!conn_->in_transaction()) {
+          // SQLite rolled the whole batch back (an I/O or memory error): nothing of it is
+          // stored, so every job must hear so, and the rest must not run in autocommit.
+          tx = r ? Status(Error::make(ErrorKind::kUnavailable, "db_rolled_back",
+                                      "系统繁忙，请稍后重试", "the transaction was rolled back"))
+                 : r;
+          break;
         }
         results[i] = std::move(r);
       }
-      tx = conn_->commit();
+      if (tx) tx = conn_->commit();
     }
     if (!tx) {
       conn_->rollback();

@@ -42,13 +42,15 @@ std::optional<std::string> upstream_id_from(const ResponseId* rid, const HttpRes
 }
 
 std::string redact(std::string text, const std::vector<std::string>& secrets, size_t limit) {
-  if (text.size() > limit) text.resize(limit);
+  // Mask before cutting, so that no part of a secret survives at the cut.
+  if (text.size() > 64 * 1024) text.resize(64 * 1024);
   for (const auto& s : secrets) {
     if (s.size() < 4) continue;
     for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at)) {
       text.replace(at, s.size(), "***");
     }
   }
+  if (text.size() > limit) text.resize(limit);
   return text;
 }
 
@@ -277,17 +279,18 @@ bool DeliveryEngine::next_ready(int64_t now, ConnectorPtr* c, Item* item, int64_
       *wait_ms = std::min(*wait_ms, lane.not_before_ms - now);
       continue;
     }
-    if (!lane.breaker->allow(now)) {
-      lane.not_before_ms = now + 1000;
-      *wait_ms = std::min<int64_t>(*wait_ms, 1000);
-      continue;
-    }
     int64_t wait = 0;
     if (!lane.bucket->try_take(now, &wait)) {
       // A deferral, not an attempt: the delivery stays claimed and goes when a token is due.
       lane.not_before_ms = now + std::max<int64_t>(wait, 1);
       *wait_ms = std::min(*wait_ms, std::max<int64_t>(wait, 1));
-      lane.breaker->on_success();  // give back a half-open probe slot we did not use
+      continue;
+    }
+    // Asked only once a token is in hand, so a rate-limit deferral never takes (or gives back)
+    // the half-open probe. A token spent while the circuit is open is simply not used.
+    if (!lane.breaker->allow(now)) {
+      lane.not_before_ms = now + 1000;
+      *wait_ms = std::min<int64_t>(*wait_ms, 1000);
       continue;
     }
     *c = cit->second;
@@ -383,16 +386,24 @@ DeliveryEngine::Recorded DeliveryEngine::send(const ConnectorPtr& c, Item item) 
 
   // An update when the upstream already holds this person's record.
   std::optional<std::string> upstream_id;
+  Status lookup = ok_status();
   if (!item.subject_key.empty()) {
-    upstream_id = db_.with_conn([&](db::Conn& conn) -> std::optional<std::string> {
+    auto found = db_.with_conn([&](db::Conn& conn) -> Result<std::optional<std::string>> {
       auto q = conn.cached(
           "SELECT upstream_id FROM upstream_records WHERE connector_id = ? AND subject_key = ?");
-      if (!q) return std::nullopt;
+      if (!q) return q.take_error();
       (*q)->bind(1, c->id).bind(2, item.subject_key);
       auto r = (*q)->step();
-      if (!r || !*r) return std::nullopt;
-      return (*q)->get_text(0);
+      if (!r) return r.take_error();
+      if (!*r) return std::optional<std::string>();
+      return std::optional<std::string>((*q)->get_text(0));
     });
+    // Not knowing whether the upstream holds this person's record is not "it does not": a
+    // create sent then would give it a second record. Try again later instead.
+    if (found)
+      upstream_id = *found;
+    else
+      lookup = found.take_error();
   }
 
   HttpResponse resp;
@@ -403,8 +414,8 @@ DeliveryEngine::Recorded DeliveryEngine::send(const ConnectorPtr& c, Item item) 
                  ? Result<HttpRequest>(Error::make(ErrorKind::kInternal, "payload", "",
                                                    "stored payload is not JSON"))
                  : c->build_request(payload, ctx, secrets);
-  Status prepared = req ? ok_status() : Status(req.error());
-  if (req && c->auth()) {
+  Status prepared = !lookup ? lookup : req ? ok_status() : Status(req.error());
+  if (req && prepared && c->auth()) {
     prepared =
         auth_.apply(c->id, *c->auth(), c->send_options() ? *c->send_options() : SendOptions{},
                     secrets, started, *req);
@@ -540,6 +551,11 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
     // The deliveries stay 'sending' and are sent again (same ids) after their lease.
     log_->error("recording {} delivery attempts failed: {}", batch.size(), s.error().message.en);
   }
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& r : batch) claimed_.erase(r.id);
+    woken_ = true;
+  }
   for (const auto& r : batch) {
     if (r.outcome == Outcome::kPause) {
       log_->warn("connector {} paused: upstream answered {}", r.connector_id, r.reason);
@@ -548,11 +564,6 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
       log_->warn("delivery {} to {} is dead after {} attempt(s): {}", r.id, r.connector_id,
                  r.attempt, r.reason);
     }
-  }
-  {
-    std::lock_guard lk(mu_);
-    for (const auto& r : batch) claimed_.erase(r.id);
-    woken_ = true;
   }
   sched_cv_.notify_one();
 }

@@ -34,7 +34,9 @@ Result<Snapshot> ConnectorStore::load() {
     // Stored configs were validated when stored; parse without the dictionary so that a
     // later dictionary change cannot make a stored connector vanish.
     auto parsed = registry_.parse(Json::parse(r.config, nullptr, false), nullptr);
-    if (!parsed) return parsed.take_error();
+    // A stored config that no longer parses (say, after an upgrade) takes only its own
+    // connector out; its deliveries wait in the outbox until an admin saves it again.
+    if (!parsed) continue;
     list->push_back({*parsed, r.paused, r.reason, r.version});
   }
   return Snapshot(std::move(list));
@@ -42,16 +44,20 @@ Result<Snapshot> ConnectorStore::load() {
 
 Result<Snapshot> ConnectorStore::snapshot() {
   const int64_t now = clock_.now_ms();
+  uint64_t gen = 0;
   {
     std::lock_guard lk(mu_);
     if (snapshot_ && now - loaded_at_ms_ < kTtlMs) return snapshot_;
+    gen = generation_;
   }
   auto s = load();
   if (!s) return s;
   std::lock_guard lk(mu_);
-  snapshot_ = *s;
-  loaded_at_ms_ = now;
-  return snapshot_;
+  if (gen == generation_) {
+    snapshot_ = *s;
+    loaded_at_ms_ = now;
+  }
+  return *s;
 }
 
 Result<ConnectorEntry> ConnectorStore::get(const std::string& id) {
@@ -87,10 +93,7 @@ Result<ConnectorEntry> ConnectorStore::put(const Json& config) {
     return v;
   });
   if (!version) return version.take_error();
-  {
-    std::lock_guard lk(mu_);
-    loaded_at_ms_ = -1;
-  }
+  invalidate();
   return get(c->id);
 }
 
@@ -107,17 +110,25 @@ Status ConnectorStore::set_paused(const std::string& id, bool paused, const std:
     }
     return ok_status();
   });
+  invalidate();
+  return s;
+}
+
+void ConnectorStore::invalidate() {
   std::lock_guard lk(mu_);
   loaded_at_ms_ = -1;
-  return s;
+  ++generation_;
+  secrets_.clear();
 }
 
 std::optional<std::string> ConnectorStore::secret(const std::string& name) {
   const int64_t now = clock_.now_ms();
+  uint64_t gen = 0;
   {
     std::lock_guard lk(mu_);
     auto it = secrets_.find(name);
     if (it != secrets_.end() && now - it->second.second < kTtlMs) return it->second.first;
+    gen = generation_;
   }
   auto v = db_.with_conn([&](db::Conn& c) -> std::optional<std::string> {
     auto q = c.cached("SELECT value FROM secrets WHERE name = ?");
@@ -128,7 +139,7 @@ std::optional<std::string> ConnectorStore::secret(const std::string& name) {
     return (*q)->get_text(0);
   });
   std::lock_guard lk(mu_);
-  secrets_[name] = {v, now};
+  if (gen == generation_) secrets_[name] = {v, now};
   return v;
 }
 
@@ -137,11 +148,7 @@ Status ConnectorStore::put_secret(const std::string& name, const std::string& va
     return Error::make(ErrorKind::kValidation, "invalid_secret", "密钥名称或内容不能为空",
                        "A secret needs a name (1-64 characters) and a value");
   }
-  {
-    std::lock_guard lk(mu_);
-    secrets_.clear();
-  }
-  return db_.with_conn([&](db::Conn& c) -> Status {
+  auto s = db_.with_conn([&](db::Conn& c) -> Status {
     auto q = c.prepare(
         "INSERT INTO secrets (name, value, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = "
@@ -150,6 +157,8 @@ Status ConnectorStore::put_secret(const std::string& name, const std::string& va
     q->bind(1, name).bind(2, value).bind(3, clock_.now_ms());
     return q->run();
   });
+  invalidate();  // after the write: a read racing with it cannot re-cache the old value
+  return s;
 }
 
 std::vector<std::string> ConnectorStore::missing_secrets(const Connector& c) {

@@ -52,6 +52,7 @@ class ConnectorStore {
 
  private:
   Result<Snapshot> load();
+  void invalidate();
   db::Database& db_;
   const ConnectorRegistry& registry_;
   DictionaryProvider dictionary_;
@@ -59,6 +60,9 @@ class ConnectorStore {
   std::mutex mu_;
   Snapshot snapshot_;          // GUARDED_BY(mu_)
   int64_t loaded_at_ms_ = -1;  // GUARDED_BY(mu_)
+  // Bumped by every change; a load that began before a change is returned but not cached,
+  // so a pause, resume, new config or secret is never hidden behind a stale snapshot.
+  uint64_t generation_ = 0;  // GUARDED_BY(mu_)
   // Secrets read on every send are cached for kTtlMs; put_secret() clears the cache.
   std::map<std::string, std::pair<std::optional<std::string>, int64_t>>
       secrets_;  // GUARDED_BY(mu_)

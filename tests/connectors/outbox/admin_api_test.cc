@@ -286,3 +286,49 @@ TEST_CASE(
   CHECK(h.gw->post("/api/v1/admin/connectors/population_register/export", "", h.cadre)->status ==
         403);
 }
+
+TEST_CASE("an older answer is not resent over a newer one already delivered for the same person") {
+  Harness h;
+  h.http->script("/medical_insurance", {{400}, {200, R"({"code":0,"data":{"id":"M-9"}})"}});
+  Json v = admin::demo_sample_values(4);
+  auto first = h.ok(
+      h.gw->post("/api/v1/submissions",
+                 Json{{"form", "resident_household"}, {"client_id", "old-1"}, {"values", v}}.dump(),
+                 h.cadre),
+      201);
+  h.gw->app().engine().run_once();  // the first is rejected (dead)
+  v["person.phone"] = "13900001111";
+  h.ok(
+      h.gw->post("/api/v1/submissions",
+                 Json{{"form", "resident_household"}, {"client_id", "old-2"}, {"values", v}}.dump(),
+                 h.cadre),
+      201);
+  h.gw->app().engine().run_once();  // the correction is delivered
+  std::string id;
+  for (const auto& d : first["deliveries"]) {
+    if (d["connector"] == "medical_insurance") id = d["id"];
+  }
+  REQUIRE(!id.empty());
+  auto r = h.gw->post("/api/v1/admin/deliveries/" + id + "/retry", "", h.admin);
+  REQUIRE(r);
+  CHECK(r->status == 409);
+  CHECK(Json::parse(r->body)["error"]["code"] == "superseded");
+  CHECK(h.http->requests_to("/medical_insurance").size() == 2);
+}
+
+TEST_CASE("a stored connector config that no longer parses takes only itself out") {
+  Harness h;
+  auto s = h.gw->app().database().with_conn([](db::Conn& c) {
+    return c.exec(
+        "UPDATE connectors SET config = '{\"id\":\"civil_affairs\",\"type\":\"gone\"}' "
+        "WHERE id = 'civil_affairs'");
+  });
+  REQUIRE(s.ok());
+  h.gw->clock().advance_s(5);
+  h.cadre = h.gw->login("cadre1");
+  auto receipt = h.submit("broken-1", 3);
+  std::set<std::string> got;
+  for (const auto& d : receipt["deliveries"]) got.insert(d["connector"].get<std::string>());
+  CHECK(got.count("civil_affairs") == 0);
+  CHECK(got.count("medical_insurance") == 1);
+}
