@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace yb::connectors {
@@ -62,6 +63,10 @@ class HttpClient {
   virtual ~HttpClient() = default;
   virtual HttpResponse send(const HttpRequest& req, const SendOptions& opts) = 0;
 };
+
+// RFC 3986 percent-encoding: every byte but the unreserved A-Z a-z 0-9 - . _ ~ becomes %XX.
+// Safe for a URL path segment and for an application/x-www-form-urlencoded value.
+std::string percent_encode(std::string_view s);
 
 // The real client over cpp-httplib (HTTPS via OpenSSL), keeping one keep-alive connection
 // pool per scheme://host:port.

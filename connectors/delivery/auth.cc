@@ -31,21 +31,6 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-std::string form_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 void set_header(HttpRequest& req, const std::string& name, std::string value) {
   std::erase_if(req.headers,
                 [&](const auto& h) { return strcasecmp(h.first.c_str(), name.c_str()) == 0; });
@@ -140,9 +125,9 @@ Status Authenticator::apply(const std::string& connector_id, const AuthConfig& a
   tr.url = auth.token_url;
   tr.content_type = "application/x-www-form-urlencoded";
   tr.headers.emplace_back("Accept", "application/json");
-  tr.body = "grant_type=client_credentials&client_id=" + form_encode(auth.client_id) +
-            "&client_secret=" + form_encode(*secret);
-  if (!auth.scope.empty()) tr.body += "&scope=" + form_encode(auth.scope);
+  tr.body = "grant_type=client_credentials&client_id=" + percent_encode(auth.client_id) +
+            "&client_secret=" + percent_encode(*secret);
+  if (!auth.scope.empty()) tr.body += "&scope=" + percent_encode(auth.scope);
   sodium_memzero(secret->data(), secret->size());
   HttpResponse resp = client_.send(tr, send);
   sodium_memzero(tr.body.data(), tr.body.size());

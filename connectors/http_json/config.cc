@@ -206,20 +206,7 @@ void parse_auth(const Json& a, AuthConfig& auth, Errs& e, std::vector<FieldError
 
 }  // namespace
 
-std::string encode_path_segment(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string encode_path_segment(const std::string& s) { return percent_encode(s); }
 
 std::string encode_url(const std::string& url) {
   static const char* kHex = "0123456789ABCDEF";

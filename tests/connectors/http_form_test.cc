@@ -3,6 +3,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/http_form/http_form.h"
+#include "tests/connectors/test_util.h"
 
 using namespace yb;
 using namespace yb::connectors;
@@ -21,19 +22,8 @@ Json valid() {
   })");
 }
 
-Result<ConnectorPtr> parse(const Json& j) {
-  ConnectorRegistry r;
-  register_builtin_connectors(r);
-  return r.parse(j, nullptr);
-}
-
-bool has_error(const Result<ConnectorPtr>& r, const std::string& path, const std::string& code) {
-  if (r.ok()) return false;
-  for (const auto& d : r.error().details) {
-    if (d.path == path && d.code == code) return true;
-  }
-  return false;
-}
+using yb::connectors::test_util::has_error;
+using yb::connectors::test_util::parse;
 
 std::string header(const HttpRequest& req, const std::string& name) {
   for (const auto& [k, v] : req.headers) {

@@ -3,6 +3,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/http_json/http_json.h"
+#include "tests/connectors/test_util.h"
 
 using namespace yb;
 using namespace yb::connectors;
@@ -20,19 +21,8 @@ Json valid() {
   })");
 }
 
-Result<ConnectorPtr> parse(const Json& j) {
-  ConnectorRegistry r;
-  register_builtin_connectors(r);
-  return r.parse(j, nullptr);
-}
-
-bool has_error(const Result<ConnectorPtr>& r, const std::string& path, const std::string& code) {
-  if (r.ok()) return false;
-  for (const auto& d : r.error().details) {
-    if (d.path == path && d.code == code) return true;
-  }
-  return false;
-}
+using yb::connectors::test_util::has_error;
+using yb::connectors::test_util::parse;
 
 std::string dump_errors(const Result<ConnectorPtr>& r) {
   std::string s;

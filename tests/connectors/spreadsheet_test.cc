@@ -7,6 +7,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/spreadsheet/spreadsheet.h"
+#include "tests/connectors/test_util.h"
 #include "tests/support/temp_dir.h"
 
 using namespace yb;
@@ -31,19 +32,8 @@ Json valid() {
   })j");
 }
 
-Result<ConnectorPtr> parse(const Json& j) {
-  ConnectorRegistry r;
-  register_builtin_connectors(r);
-  return r.parse(j, nullptr);
-}
-
-bool has_error(const Result<ConnectorPtr>& r, const std::string& path, const std::string& code) {
-  if (r.ok()) return false;
-  for (const auto& d : r.error().details) {
-    if (d.path == path && d.code == code) return true;
-  }
-  return false;
-}
+using yb::connectors::test_util::has_error;
+using yb::connectors::test_util::parse;
 
 const SpreadsheetConnector& sheet(const Result<ConnectorPtr>& r) {
   REQUIRE(r.ok());
