@@ -339,15 +339,25 @@ Result<Json> ConnectorAdmin::retry(const User& u, const std::string& id) {
   auto newer = superseded(db_, id);
   if (!newer) return newer.take_error();
   if (*newer) return newer_delivered();
-  bool changed = false;
-  auto s = writer_.run([&](db::Conn& c) -> Status {
-    // A manual retry starts the schedule afresh; earlier attempts stay in the log. The status
-    // guard keeps a delivery the engine finished meanwhile from being sent again.
+  // A manual retry starts the schedule afresh; earlier attempts stay in the log.
+  return guarded_update(u, id, [&](db::Conn& c) -> Result<db::Stmt> {
     auto q = c.prepare(
         "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
         "updated_at = ? WHERE id = ? AND status IN ('dead', 'retrying')");
+    if (q) q->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, id);
+    return q;
+  });
+}
+
+Result<Json> ConnectorAdmin::guarded_update(
+    const User& u, const std::string& id,
+    const std::function<Result<db::Stmt>(db::Conn&)>& prepare_bound) {
+  // The UPDATE carries the status it was checked with; if the engine changed the delivery
+  // meanwhile it matches no row, and nothing is sent twice.
+  bool changed = false;
+  auto s = writer_.run([&](db::Conn& c) -> Status {
+    auto q = prepare_bound(c);
     if (!q) return q.take_error();
-    q->bind(1, clock_.now_ms()).bind(2, clock_.now_ms()).bind(3, id);
     if (auto st = q->run(); !st) return st;
     changed = c.changes() == 1;
     return ok_status();
@@ -395,27 +405,18 @@ Result<Json> ConnectorAdmin::rerender(const User& u, const std::string& id) {
       *e->connector, sub->form, Json::parse(sub->values, nullptr, false), today_cn(clock_));
   if (!payload) return payload.take_error();  // still broken: the admin sees why
   const bool skip = !payload->has_value();
-  bool changed = false;
-  auto s = writer_.run([&](db::Conn& c) -> Status {
+  std::optional<std::string> text;
+  if (!skip) text = (**payload).dump();
+  return guarded_update(u, id, [&](db::Conn& c) -> Result<db::Stmt> {
     auto q = c.prepare(
         "UPDATE deliveries SET status = ?, payload = ?, attempts = 0, next_attempt_at = ?, "
         "last_error = '', updated_at = ? WHERE id = ? AND status IN ('dead', 'skipped')");
-    if (!q) return q.take_error();
-    q->bind(1, skip ? "skipped" : "pending");
-    if (skip) {
-      q->bind(2, std::nullopt);
-    } else {
-      q->bind(2, (**payload).dump());
+    if (q) {
+      q->bind(1, skip ? "skipped" : "pending").bind(2, text);
+      q->bind(3, clock_.now_ms()).bind(4, clock_.now_ms()).bind(5, id);
     }
-    q->bind(3, clock_.now_ms()).bind(4, clock_.now_ms()).bind(5, id);
-    if (auto st = q->run(); !st) return st;
-    changed = c.changes() == 1;
-    return ok_status();
+    return q;
   });
-  if (!s) return s.take_error();
-  if (!changed) return changed_meanwhile();
-  wake_();
-  return delivery(u, id);
 }
 
 Result<Json> ConnectorAdmin::bulk_retry(const User& u, const Json& filter) {

@@ -74,6 +74,10 @@ class ConnectorAdmin {
   Result<Json> secret_names();
 
  private:
+  // Runs one status-guarded UPDATE of a delivery in the writer; kConflict when the delivery
+  // changed meanwhile (no row matched). Wakes the engine and returns the delivery.
+  Result<Json> guarded_update(const User& u, const std::string& id,
+                              const std::function<Result<db::Stmt>(db::Conn&)>& prepare_bound);
   Result<std::pair<connectors::ConnectorPtr, Json>> render_sample(const std::string& id,
                                                                   const Json& body,
                                                                   connectors::HttpRequest* req);
