@@ -29,6 +29,19 @@ Text field_name(const FormField& f) {
   return Text{f.def.label.zh, f.def.label.en.empty() ? f.def.label.zh : f.def.label.en};
 }
 
+// A field's name as people read it, put together only when a message needs it: building
+// "第 2 位家庭成员的 姓名" for every field of every valid answer would cost more than the checks.
+struct Name {
+  const FormField* field;
+  const FormField* repeat = nullptr;  // set for a child inside repeat item number `item`
+  size_t item = 0;
+  operator Text() const {  // NOLINT(google-explicit-constructor): used inside msg({...})
+    if (!repeat) return field_name(*field);
+    return msg("field.item",
+               {field_name(*repeat), same(std::to_string(item + 1)), field_name(*field)});
+  }
+};
+
 bool is_missing(const Json& v) {
   if (v.is_null()) return true;
   if (v.is_string()) return trim(v.get_ref<const std::string&>()).empty();
@@ -81,14 +94,14 @@ class Validator {
       if (it == values.end()) continue;
       FieldErrors& fe = pending[f];
       Json norm = f->def.type == FieldType::kRepeat
-                      ? normalize_repeat(*f, *it, f->key, field_name(*f), fe, item_errors_[f])
-                      : normalize(*f, *it, f->key, field_name(*f), fe);
+                      ? normalize_repeat(*f, *it, f->key, Name{f}, fe, item_errors_[f])
+                      : normalize(*f, *it, f->key, Name{f}, fe);
       if (!norm.is_null()) vals_[f->key] = std::move(norm);
     }
     // Pass 2: relevance, calculation, requiredness and constraints in document order.
     for (const FormField* f : order_) {
       const std::string& path = f->key;
-      const Text name = field_name(*f);
+      const Name name{f};
       EvalContext ctx = top_context();
       if (f->relevant_expr && !relevant(*f, path, name, ctx)) {
         vals_.erase(f->key);
@@ -100,7 +113,7 @@ class Validator {
         calculate(*f, path, name, ctx, vals_);
         continue;
       }
-      if (f->def.type == FieldType::kRepeat) check_repeat_items(*f, name);
+      if (f->def.type == FieldType::kRepeat) check_repeat_items(*f);
       auto it = vals_.find(f->key);
       if (it == vals_.end()) {
         if (f->constraints.required && !f->readonly && !had_errors) {
@@ -173,7 +186,7 @@ class Validator {
     return ctx;
   }
 
-  bool relevant(const FormField& f, const std::string& path, const Text& name,
+  bool relevant(const FormField& f, const std::string& path, const Name& name,
                 const EvalContext& ctx) {
     auto r = evaluate_condition(*f.relevant_expr, ctx);
     if (!r.ok()) {
@@ -184,7 +197,7 @@ class Validator {
     return r.value();
   }
 
-  void calculate(const FormField& f, const std::string& path, const Text& name,
+  void calculate(const FormField& f, const std::string& path, const Name& name,
                  const EvalContext& ctx, Json& target) {
     target.erase(f.key);
     auto r = evaluate(*f.calculate_expr, ctx);
@@ -205,7 +218,7 @@ class Validator {
     if (!norm.is_null()) target[f.key] = std::move(norm);
   }
 
-  void check_constraint(const FormField& f, const std::string& path, const Text& name,
+  void check_constraint(const FormField& f, const std::string& path, const Name& name,
                         const EvalContext& ctx) {
     auto r = evaluate_condition(*f.constraint_expr, ctx);
     if (!r.ok()) {
@@ -223,7 +236,7 @@ class Validator {
   }
 
   // Pass 2 inside each item of a repeat group.
-  void check_repeat_items(const FormField& rf, const Text& rname) {
+  void check_repeat_items(const FormField& rf) {
     auto rit = vals_.find(rf.key);
     auto& item_errs = item_errors_[&rf];
     if (rit == vals_.end() || !rit->is_array()) return;
@@ -245,7 +258,7 @@ class Validator {
       };
       for (const FormField& c : rf.children) {
         const std::string path = ipath + "." + c.key;
-        const Text name = msg("field.item", {rname, same(std::to_string(i + 1)), field_name(c)});
+        const Name name{&c, &rf, i};
         if (c.relevant_expr && !relevant(c, path, name, ctx)) {
           item.erase(c.key);
           continue;
@@ -281,7 +294,7 @@ class Validator {
   }
 
   Json normalize_repeat(const FormField& f, const Json& v, const std::string& path,
-                        const Text& name, FieldErrors& fe,
+                        const Name& name, FieldErrors& fe,
                         std::map<std::string, FieldErrors>& item_errs) {
     if (is_missing(v)) return nullptr;
     if (!v.is_array()) {
@@ -324,7 +337,7 @@ class Validator {
         auto it = item.find(c.key);
         if (it == item.end()) continue;
         const std::string cpath = ipath + "." + c.key;
-        const Text cname = msg("field.item", {name, same(std::to_string(i + 1)), field_name(c)});
+        const Name cname{&c, &f, i};
         Json n = normalize(c, *it, cpath, cname, item_errs[cpath]);
         if (!n.is_null()) norm_item[c.key] = std::move(n);
       }
@@ -334,7 +347,7 @@ class Validator {
   }
 
   // Normalises one scalar (or select_multiple) value; null = missing or invalid.
-  Json normalize(const FormField& f, const Json& v, const std::string& path, const Text& name,
+  Json normalize(const FormField& f, const Json& v, const std::string& path, const Name& name,
                  FieldErrors& fe) {
     if (is_missing(v)) return nullptr;
     const Constraints& c = f.constraints;
@@ -618,7 +631,7 @@ class Validator {
     return std::nullopt;
   }
 
-  static bool check_range(double d, const Constraints& c, const std::string& path, const Text& name,
+  static bool check_range(double d, const Constraints& c, const std::string& path, const Name& name,
                           FieldErrors& fe) {
     if (c.min && d < *c.min) {
       fe.add(path, "min", msg("min", {name, same(fmt_number(*c.min))}));

@@ -140,10 +140,11 @@ std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
                                                             const std::string& client_id,
                                                             std::string* content_hash) {
   return db_.with_conn([&](db::Conn& c) -> std::optional<Receipt> {
-    auto q = c.prepare(
+    auto qr = c.cached(
         "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
         "WHERE author_id = ? AND client_id = ?");
-    if (!q) return std::nullopt;
+    if (!qr) return std::nullopt;
+    auto& q = *qr;
     q->bind(1, author_id).bind(2, client_id);
     auto r = q->step();
     if (!r || !*r) return std::nullopt;
@@ -185,18 +186,20 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   // (dump() writes object keys sorted, so equal content gives equal text.)
   const std::string hash = crypto::sha256_hex(req.form_id + '\n' + org + '\n' + req.values.dump());
 
-  forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
-  auto values = forms::validate(**form, req.values, vo);
-  if (!values) {
-    // A replay of an answer stored under an older form version must still get its receipt.
+  // A replay (an offline queue resending, a retry after a lost answer) is answered from what
+  // is stored, before any validation or rendering: it may even have been stored under an older
+  // form version. The writer checks again below, for two copies racing each other.
+  {
     std::string stored_hash;
     if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {
       if (stored_hash != hash) return conflict();
       load_deliveries(*prev);
       return *prev;
     }
-    return values.take_error();
   }
+  forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
+  auto values = forms::validate(**form, req.values, vo);
+  if (!values) return values.take_error();
   const std::string values_text = values->dump();
 
   // The payload each upstream will get is rendered now and frozen with the submission.
