@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "gateway/http_errors.h"
+#include "gateway/routing.h"
 
 namespace yb::gateway {
 namespace {
@@ -15,13 +16,6 @@ using Json = nlohmann::json;
 // Start time of the request this thread is serving; set before routing, read by the logger.
 // (A request is served start to end on one pool thread.)
 thread_local std::chrono::steady_clock::time_point t_request_start;
-
-void send_json(httplib::Response& res, int status, const Json& body) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                  "application/json; charset=utf-8");
-}
 
 void write_error(httplib::Response& res, const Error& e) {
   if (e.retry_after_seconds > 0) {
@@ -38,6 +32,13 @@ Error bad_json(const std::string& why) {
 }
 
 }  // namespace
+
+void send_json(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
+}
 
 bool json_depth_within(std::string_view text, int max_depth) {
   int depth = 0;
@@ -63,54 +64,70 @@ bool json_depth_within(std::string_view text, int max_depth) {
   return true;
 }
 
-struct Server::Impl {
-  Services s;
-  ServerOptions opts;
-  httplib::Server http;
+// Answers with the error; internal ones are logged with their detail (never sent).
+void Routing::send_error(httplib::Response& res, const Error& e) {
+  if (e.kind == ErrorKind::kInternal || e.kind == ErrorKind::kUnavailable) {
+    s.log->error("{}: {}", e.code, e.message.en);
+  }
+  write_error(res, e);
+}
+
+// Decodes a JSON object body, or fills res with 400 and returns nullopt.
+std::optional<nlohmann::json> Routing::json_body(const httplib::Request& req,
+                                                 httplib::Response& res) {
+  if (!json_depth_within(req.body, opts.max_json_depth)) {
+    send_error(res, bad_json("nested deeper than " + std::to_string(opts.max_json_depth)));
+    return std::nullopt;
+  }
+  Json j;
+  try {
+    j = Json::parse(req.body);
+  } catch (const Json::parse_error& e) {
+    send_error(res, bad_json("byte " + std::to_string(e.byte)));
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    send_error(res, bad_json("expected an object"));
+    return std::nullopt;
+  }
+  return j;
+}
+
+// The user behind the bearer token, or fills res with 401.
+std::optional<admin::User> Routing::authenticate(const httplib::Request& req,
+                                                 httplib::Response& res) {
+  const auto& h = req.get_header_value("Authorization");
+  std::string token;
+  if (h.rfind("Bearer ", 0) == 0) token = h.substr(7);
+  auto u = s.accounts.authenticate(token);
+  if (!u) {
+    send_error(res, u.error());
+    return std::nullopt;
+  }
+  return *u;
+}
+
+// The caller, if it is a county or system admin; otherwise fills res (401/403).
+std::optional<admin::User> Routing::admin_user(const httplib::Request& req,
+                                               httplib::Response& res) {
+  auto u = authenticate(req, res);
+  if (!u) return std::nullopt;
+  if (auto s = admin::ConnectorAdmin::require_admin(*u); !s) {
+    send_error(res, s.error());
+    return std::nullopt;
+  }
+  return u;
+}
+
+void Routing::reply(httplib::Response& res, const Result<Json>& r, int ok_status) {
+  if (!r) return send_error(res, r.error());
+  send_json(res, ok_status, *r);
+}
+
+struct Server::Impl : Routing {
   int listen_fd = -1;
 
-  Impl(Services services, ServerOptions o) : s(std::move(services)), opts(std::move(o)) {}
-
-  // Answers with the error; internal ones are logged with their detail (never sent).
-  void send_error(httplib::Response& res, const Error& e) {
-    if (e.kind == ErrorKind::kInternal || e.kind == ErrorKind::kUnavailable) {
-      s.log->error("{}: {}", e.code, e.message.en);
-    }
-    write_error(res, e);
-  }
-
-  // Decodes a JSON object body, or fills res with 400 and returns nullopt.
-  std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res) {
-    if (!json_depth_within(req.body, opts.max_json_depth)) {
-      send_error(res, bad_json("nested deeper than " + std::to_string(opts.max_json_depth)));
-      return std::nullopt;
-    }
-    Json j;
-    try {
-      j = Json::parse(req.body);
-    } catch (const Json::parse_error& e) {
-      send_error(res, bad_json("byte " + std::to_string(e.byte)));
-      return std::nullopt;
-    }
-    if (!j.is_object()) {
-      send_error(res, bad_json("expected an object"));
-      return std::nullopt;
-    }
-    return j;
-  }
-
-  // The user behind the bearer token, or fills res with 401.
-  std::optional<admin::User> authenticate(const httplib::Request& req, httplib::Response& res) {
-    const auto& h = req.get_header_value("Authorization");
-    std::string token;
-    if (h.rfind("Bearer ", 0) == 0) token = h.substr(7);
-    auto u = s.accounts.authenticate(token);
-    if (!u) {
-      send_error(res, u.error());
-      return std::nullopt;
-    }
-    return *u;
-  }
+  Impl(Services services, ServerOptions o) : Routing(std::move(services), std::move(o)) {}
 
   void routes() {
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -198,156 +215,6 @@ struct Server::Impl {
              });
   }
 
-  // The caller, if it is a county or system admin; otherwise fills res (401/403).
-  std::optional<admin::User> admin_user(const httplib::Request& req, httplib::Response& res) {
-    auto u = authenticate(req, res);
-    if (!u) return std::nullopt;
-    if (auto s = admin::ConnectorAdmin::require_admin(*u); !s) {
-      send_error(res, s.error());
-      return std::nullopt;
-    }
-    return u;
-  }
-
-  void reply(httplib::Response& res, const Result<Json>& r, int ok_status = 200) {
-    if (!r) return send_error(res, r.error());
-    send_json(res, ok_status, *r);
-  }
-
-  void admin_routes() {
-    auto& ca = s.connector_admin;
-    http.Get("/api/v1/admin/connectors",
-             [this, &ca](const httplib::Request& req, httplib::Response& res) {
-               if (!admin_user(req, res)) return;
-               reply(res, ca.list());
-             });
-    const std::string conn = R"(/api/v1/admin/connectors/([a-z0-9_]{1,40}))";
-    http.Get(conn, [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      if (!admin_user(req, res)) return;
-      reply(res, ca.get(req.matches[1]));
-    });
-    http.Put(conn, [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      if (!admin_user(req, res)) return;
-      auto body = json_body(req, res);
-      if (!body) return;
-      reply(res, ca.put(req.matches[1], std::move(*body)));
-    });
-    http.Post(conn + "/preview", [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      if (!admin_user(req, res)) return;
-      auto body = req.body.empty() ? std::optional<Json>(Json::object()) : json_body(req, res);
-      if (!body) return;
-      reply(res, ca.preview(req.matches[1], *body));
-    });
-    http.Post(conn + "/test", [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      if (!admin_user(req, res)) return;
-      auto body = req.body.empty() ? std::optional<Json>(Json::object()) : json_body(req, res);
-      if (!body) return;
-      reply(res, ca.test(req.matches[1], *body));
-    });
-    for (const char* action : {"pause", "resume"}) {
-      const bool pause = std::string(action) == "pause";
-      http.Post(conn + "/" + action,
-                [this, &ca, pause](const httplib::Request& req, httplib::Response& res) {
-                  if (!admin_user(req, res)) return;
-                  if (auto st = ca.pause(req.matches[1], pause); !st)
-                    return send_error(res, st.error());
-                  reply(res, ca.get(req.matches[1]));
-                });
-    }
-    http.Get("/api/v1/admin/deliveries",
-             [this, &ca](const httplib::Request& req, httplib::Response& res) {
-               auto u = admin_user(req, res);
-               if (!u) return;
-               admin::DeliveryQuery q;
-               q.status = req.get_param_value("status");
-               q.connector = req.get_param_value("connector");
-               try {
-                 if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
-                 if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
-               } catch (...) {
-                 return send_error(
-                     res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
-                                      "after 和 limit 应为数字", "after and limit are numbers"));
-               }
-               reply(res, ca.deliveries(*u, q));
-             });
-    const std::string deliv = R"(/api/v1/admin/deliveries/(msg_[a-z0-9]{1,40}))";
-    http.Get(deliv, [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      auto u = admin_user(req, res);
-      if (!u) return;
-      reply(res, ca.delivery(*u, req.matches[1]));
-    });
-    http.Post(deliv + "/retry", [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      auto u = admin_user(req, res);
-      if (!u) return;
-      reply(res, ca.retry(*u, req.matches[1]));
-    });
-    http.Post(deliv + "/rerender",
-              [this, &ca](const httplib::Request& req, httplib::Response& res) {
-                auto u = admin_user(req, res);
-                if (!u) return;
-                reply(res, ca.rerender(*u, req.matches[1]));
-              });
-    http.Post("/api/v1/admin/deliveries/retry",
-              [this, &ca](const httplib::Request& req, httplib::Response& res) {
-                auto u = admin_user(req, res);
-                if (!u) return;
-                auto body = json_body(req, res);
-                if (!body) return;
-                reply(res, ca.bulk_retry(*u, *body));
-              });
-    http.Post(conn + "/export", [this, &ca](const httplib::Request& req, httplib::Response& res) {
-      auto u = admin_user(req, res);
-      if (!u) return;
-      const std::string format =
-          req.has_param("format") ? req.get_param_value("format") : std::string("xlsx");
-      auto f = ca.export_sheet(*u, req.matches[1], format, req.get_param_value("again") == "1");
-      if (!f) return send_error(res, f.error());
-      res.status = 200;
-      res.set_header("Content-Disposition", "attachment; filename=\"" + f->filename + "\"");
-      res.set_header("X-Rows", std::to_string(f->rows));
-      res.set_header("Cache-Control", "no-store");
-      res.set_content(f->bytes, f->content_type);
-    });
-    // Upstreams that pull: a token scoped to one connector, not a user session.
-    http.Get(R"(/api/v1/feeds/([a-z0-9_]{1,40}))", [this, &ca](const httplib::Request& req,
-                                                               httplib::Response& res) {
-      const auto& h = req.get_header_value("Authorization");
-      std::optional<int> limit;
-      if (req.has_param("limit")) {
-        try {
-          limit = std::stoi(req.get_param_value("limit"));
-        } catch (...) {
-          return send_error(res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
-                                             "limit 应为数字", "limit is a number"));
-        }
-      }
-      reply(res, ca.feed_page(req.matches[1], h.rfind("Bearer ", 0) == 0 ? h.substr(7) : "",
-                              req.get_param_value("after"), limit));
-    });
-    http.Get("/api/v1/admin/secrets",
-             [this, &ca](const httplib::Request& req, httplib::Response& res) {
-               if (!admin_user(req, res)) return;
-               reply(res, ca.secret_names());
-             });
-    http.Put(R"(/api/v1/admin/secrets/([A-Za-z0-9_.-]{1,64}))",
-             [this, &ca](const httplib::Request& req, httplib::Response& res) {
-               auto u = admin_user(req, res);
-               if (!u) return;
-               auto body = json_body(req, res);
-               if (!body) return;
-               auto v = body->find("value");
-               if (v == body->end() || !v->is_string()) {
-                 return send_error(res, Error::make(ErrorKind::kValidation, "invalid_secret",
-                                                    "请填写密钥内容 value", "value is required"));
-               }
-               if (auto st = ca.put_secret(*u, req.matches[1], *v); !st) {
-                 return send_error(res, st.error());
-               }
-               res.status = 204;
-             });
-  }
-
   void hooks() {
     http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
       t_request_start = std::chrono::steady_clock::now();
@@ -424,7 +291,7 @@ Server::Server(Services services, ServerOptions opts)
   });
   impl_->hooks();
   impl_->routes();
-  impl_->admin_routes();
+  add_admin_routes(*impl_);
 }
 
 Server::~Server() = default;

@@ -1,5 +1,5 @@
 // The HTTP front door: decodes requests, calls the services, encodes answers. No domain logic
-// here. httplib.h stays inside server.cc.
+// here. httplib.h stays inside gateway/*.cc and gateway/routing.h.
 #pragma once
 
 #include <atomic>

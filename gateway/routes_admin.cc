@@ -1,0 +1,145 @@
+// Admin API for connectors, deliveries and secrets, and the upstream feeds (docs/api.md).
+#include "admin/connector_admin.h"
+#include "gateway/routing.h"
+
+namespace yb::gateway {
+
+using Json = nlohmann::json;
+
+void add_admin_routes(Routing& rt) {
+  auto& http = rt.http;
+  auto& s = rt.s;
+  (void)s;
+  auto& ca = s.connector_admin;
+  http.Get("/api/v1/admin/connectors",
+           [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+             if (!rt.admin_user(req, res)) return;
+             rt.reply(res, ca.list());
+           });
+  const std::string conn = R"(/api/v1/admin/connectors/([a-z0-9_]{1,40}))";
+  http.Get(conn, [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    if (!rt.admin_user(req, res)) return;
+    rt.reply(res, ca.get(req.matches[1]));
+  });
+  http.Put(conn, [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    if (!rt.admin_user(req, res)) return;
+    auto body = rt.json_body(req, res);
+    if (!body) return;
+    rt.reply(res, ca.put(req.matches[1], std::move(*body)));
+  });
+  http.Post(conn + "/preview", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    if (!rt.admin_user(req, res)) return;
+    auto body = req.body.empty() ? std::optional<Json>(Json::object()) : rt.json_body(req, res);
+    if (!body) return;
+    rt.reply(res, ca.preview(req.matches[1], *body));
+  });
+  http.Post(conn + "/test", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    if (!rt.admin_user(req, res)) return;
+    auto body = req.body.empty() ? std::optional<Json>(Json::object()) : rt.json_body(req, res);
+    if (!body) return;
+    rt.reply(res, ca.test(req.matches[1], *body));
+  });
+  for (const char* action : {"pause", "resume"}) {
+    const bool pause = std::string(action) == "pause";
+    http.Post(conn + "/" + action,
+              [&rt, &ca, pause](const httplib::Request& req, httplib::Response& res) {
+                if (!rt.admin_user(req, res)) return;
+                if (auto st = ca.pause(req.matches[1], pause); !st)
+                  return rt.send_error(res, st.error());
+                rt.reply(res, ca.get(req.matches[1]));
+              });
+  }
+  http.Get("/api/v1/admin/deliveries",
+           [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+             auto u = rt.admin_user(req, res);
+             if (!u) return;
+             admin::DeliveryQuery q;
+             q.status = req.get_param_value("status");
+             q.connector = req.get_param_value("connector");
+             try {
+               if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
+               if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
+             } catch (...) {
+               return rt.send_error(
+                   res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
+                                    "after 和 limit 应为数字", "after and limit are numbers"));
+             }
+             rt.reply(res, ca.deliveries(*u, q));
+           });
+  const std::string deliv = R"(/api/v1/admin/deliveries/(msg_[a-z0-9]{1,40}))";
+  http.Get(deliv, [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
+    rt.reply(res, ca.delivery(*u, req.matches[1]));
+  });
+  http.Post(deliv + "/retry", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
+    rt.reply(res, ca.retry(*u, req.matches[1]));
+  });
+  http.Post(deliv + "/rerender", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
+    rt.reply(res, ca.rerender(*u, req.matches[1]));
+  });
+  http.Post("/api/v1/admin/deliveries/retry",
+            [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+              auto u = rt.admin_user(req, res);
+              if (!u) return;
+              auto body = rt.json_body(req, res);
+              if (!body) return;
+              rt.reply(res, ca.bulk_retry(*u, *body));
+            });
+  http.Post(conn + "/export", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
+    const std::string format =
+        req.has_param("format") ? req.get_param_value("format") : std::string("xlsx");
+    auto f = ca.export_sheet(*u, req.matches[1], format, req.get_param_value("again") == "1");
+    if (!f) return rt.send_error(res, f.error());
+    res.status = 200;
+    res.set_header("Content-Disposition", "attachment; filename=\"" + f->filename + "\"");
+    res.set_header("X-Rows", std::to_string(f->rows));
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(f->bytes, f->content_type);
+  });
+  // Upstreams that pull: a token scoped to one connector, not a user session.
+  http.Get(R"(/api/v1/feeds/([a-z0-9_]{1,40}))", [&rt, &ca](const httplib::Request& req,
+                                                            httplib::Response& res) {
+    const auto& h = req.get_header_value("Authorization");
+    std::optional<int> limit;
+    if (req.has_param("limit")) {
+      try {
+        limit = std::stoi(req.get_param_value("limit"));
+      } catch (...) {
+        return rt.send_error(res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
+                                              "limit 应为数字", "limit is a number"));
+      }
+    }
+    rt.reply(res, ca.feed_page(req.matches[1], h.rfind("Bearer ", 0) == 0 ? h.substr(7) : "",
+                               req.get_param_value("after"), limit));
+  });
+  http.Get("/api/v1/admin/secrets",
+           [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+             if (!rt.admin_user(req, res)) return;
+             rt.reply(res, ca.secret_names());
+           });
+  http.Put(R"(/api/v1/admin/secrets/([A-Za-z0-9_.-]{1,64}))",
+           [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
+             auto u = rt.admin_user(req, res);
+             if (!u) return;
+             auto body = rt.json_body(req, res);
+             if (!body) return;
+             auto v = body->find("value");
+             if (v == body->end() || !v->is_string()) {
+               return rt.send_error(res, Error::make(ErrorKind::kValidation, "invalid_secret",
+                                                     "请填写密钥内容 value", "value is required"));
+             }
+             if (auto st = ca.put_secret(*u, req.matches[1], *v); !st) {
+               return rt.send_error(res, st.error());
+             }
+             res.status = 204;
+           });
+}
+
+}  // namespace yb::gateway

@@ -1,0 +1,39 @@
+// What every group of routes shares: the services, the options, the httplib server, and one
+// way to read a JSON body, authenticate a caller and answer. Route groups live in their own
+// files (routes_*.cc) and add themselves through add_*_routes(Routing&). Internal to gateway/.
+#pragma once
+
+#include <optional>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "gateway/server.h"
+
+namespace yb::gateway {
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+
+struct Routing {
+  using Json = nlohmann::json;
+  Services s;
+  ServerOptions opts;
+  httplib::Server http;
+
+  Routing(Services services, ServerOptions o) : s(std::move(services)), opts(std::move(o)) {}
+
+  // Answers with the error; internal ones are logged with their detail (never sent).
+  void send_error(httplib::Response& res, const Error& e);
+  // Decodes a JSON object body, or fills res with 400 and returns nullopt.
+  std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res);
+  // The user behind the bearer token, or fills res with 401.
+  std::optional<admin::User> authenticate(const httplib::Request& req, httplib::Response& res);
+  // The caller, if it is a county or system admin; otherwise fills res (401/403).
+  std::optional<admin::User> admin_user(const httplib::Request& req, httplib::Response& res);
+  void reply(httplib::Response& res, const Result<Json>& r, int ok_status = 200);
+};
+
+// Route groups.
+void add_admin_routes(Routing& rt);  // connectors, deliveries, secrets, feeds (routes_admin.cc)
+
+}  // namespace yb::gateway
