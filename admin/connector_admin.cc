@@ -5,6 +5,7 @@
 #include "connectors/delivery/signing.h"
 #include "connectors/feed/feed.h"
 #include "connectors/outbox/outbox.h"
+#include "connectors/outbox/sheets.h"
 #include "connectors/spreadsheet/spreadsheet.h"
 #include "core/crypto.h"
 
@@ -517,7 +518,8 @@ Result<Json> ConnectorAdmin::feed_page(const std::string& id, const std::string&
 
 Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, const std::string& id,
                                                                const std::string& format,
-                                                               bool again) {
+                                                               bool again,
+                                                               const std::string& period) {
   auto e = store_.get(id);
   if (!e) return e.take_error();
   const auto* sheet = dynamic_cast<const connectors::SpreadsheetConnector*>(e->connector.get());
@@ -529,12 +531,23 @@ Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, co
     return Error::make(ErrorKind::kValidation, "invalid_format", "格式只能是 csv 或 xlsx",
                        "format must be csv or xlsx");
   }
+  if (!period.empty() && (sheet->period == "batch" || period.size() > 16 ||
+                          period.find_first_not_of("0123456789-W") != std::string::npos)) {
+    return Error::make(ErrorKind::kValidation, "invalid_period",
+                       sheet->period == "batch"
+                           ? "这个表格按批导出，不按时段；去掉 period 参数即可"
+                           : "period 的格式应为 2026-11-27（日）、2026-W48（周）或 2026-11（月）",
+                       sheet->period == "batch"
+                           ? "This spreadsheet is exported per batch; drop \"period\""
+                           : "period must look like 2026-11-27, 2026-W48 or 2026-11");
+  }
   std::vector<Json> payloads;
   std::vector<std::string> ids;
   auto read = db_.with_conn([&](db::Conn& c) -> Status {
     auto q = c.prepare(
-        "SELECT id, org_code, payload FROM deliveries WHERE connector_id = ? AND payload IS NOT "
-        "NULL AND (status = 'pending' OR (? = 1 AND status = 'delivered')) ORDER BY seq");
+        "SELECT id, org_code, payload, created_at FROM deliveries WHERE connector_id = ? AND "
+        "payload IS NOT NULL AND (status = 'pending' OR (? = 1 AND status = 'delivered')) "
+        "ORDER BY seq");
     if (!q) return q.take_error();
     q->bind(1, id).bind(2, again ? 1 : 0);
     for (;;) {
@@ -542,6 +555,9 @@ Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, co
       if (!r) return r.take_error();
       if (!*r) break;
       if (!accounts_.in_scope(u.org_code, q->get_text(1))) continue;
+      if (!period.empty() && connectors::sheet_period_of(sheet->period, q->get_int(3)) != period) {
+        continue;
+      }
       ids.push_back(q->get_text(0));
       payloads.push_back(Json::parse(q->get_text(2), nullptr, false));
     }
@@ -551,7 +567,7 @@ Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, co
   SheetFile f;
   f.rows = static_cast<int>(payloads.size());
   const std::string stamp = iso_date_utc(clock_.now_ms() + 8 * 3600'000);
-  f.filename = id + "-" + stamp + "." + format;
+  f.filename = id + "-" + (period.empty() ? stamp : period) + "." + format;
   if (format == "csv") {
     f.bytes = connectors::render_csv(*sheet, payloads);
     f.content_type = "text/csv; charset=utf-8";

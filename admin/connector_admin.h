@@ -66,9 +66,11 @@ class ConnectorAdmin {
   };
   // The spreadsheet of a spreadsheet connector's pending deliveries within the admin's scope,
   // in the upstream's column order and headers; they become "delivered" (one batch). With
-  // `again`, the delivered ones are exported too and nothing changes.
+  // `again`, the delivered ones are exported too and nothing changes. A non-empty `period`
+  // ("2026-11-27", "2026-W48", "2026-11" for day/week/month connectors) keeps only the answers
+  // received in that period (China time); the file is then named after the period.
   Result<SheetFile> export_sheet(const User& u, const std::string& id, const std::string& format,
-                                 bool again);
+                                 bool again, const std::string& period = "");
 
   Status put_secret(const User& u, const std::string& name, const std::string& value);
   Result<Json> secret_names();

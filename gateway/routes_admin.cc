@@ -95,7 +95,8 @@ void add_admin_routes(Routing& rt) {
     if (!u) return;
     const std::string format =
         req.has_param("format") ? req.get_param_value("format") : std::string("xlsx");
-    auto f = ca.export_sheet(*u, req.matches[1], format, req.get_param_value("again") == "1");
+    auto f = ca.export_sheet(*u, req.matches[1], format, req.get_param_value("again") == "1",
+                             req.get_param_value("period"));
     if (!f) return rt.send_error(res, f.error());
     res.status = 200;
     res.set_header("Content-Disposition", "attachment; filename=\"" + f->filename + "\"");

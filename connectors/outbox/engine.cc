@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "connectors/delivery/signing.h"
+#include "connectors/outbox/sheets.h"
 
 namespace yb::connectors {
 namespace {
@@ -247,6 +248,7 @@ void DeliveryEngine::scheduler_loop() {
     auto snap = store_.snapshot();
     if (snap) {
       claim_round(**snap);
+      flush_sheets_if_due();
     } else {
       log_->error("delivery engine: cannot read connectors: {}", snap.error().message.en);
     }
@@ -260,6 +262,23 @@ void DeliveryEngine::scheduler_loop() {
                        [&] { return stopping_ || woken_; });
     woken_ = false;
   }
+}
+
+void DeliveryEngine::flush_sheets_if_due() {
+  const int64_t now = clock_.now_ms();
+  if (now - last_sheet_flush_ms_ < opts_.sheet_flush_ms) return;
+  last_sheet_flush_ms_ = now;
+  std::vector<Error> failed;
+  auto r = flush_sheet_folders(db_, writer_, store_, now, &failed);
+  if (!r) {
+    log_->error("spreadsheet folders: {}", r.error().message.en);
+    return;
+  }
+  for (const auto& f : *r) {
+    log_->info("spreadsheet {}: {} rows written to {} file(s) for period '{}'", f.connector, f.rows,
+               f.paths.size(), f.period_key);
+  }
+  for (const auto& e : failed) log_->error("spreadsheet folder: {}", e.message.en);
 }
 
 bool DeliveryEngine::next_ready(int64_t now, ConnectorPtr* c, Item* item, int64_t* wait_ms) {
@@ -332,6 +351,7 @@ size_t DeliveryEngine::run_once() {
   auto snap = store_.snapshot();
   if (!snap) return 0;
   claim_round(**snap);
+  flush_sheets_if_due();
   size_t n = 0;
   for (;;) {
     ConnectorPtr c;

@@ -36,6 +36,7 @@ struct EngineOptions {
   int64_t poll_ms = 200;               // idle wait between claim rounds (wake() cuts it short)
   int64_t min_claim_interval_ms = 20;  // but never more than one round per this interval
   size_t response_excerpt_bytes = 512;
+  int64_t sheet_flush_ms = 60'000;  // how often spreadsheet folders are written (sheets.h)
 };
 
 class DeliveryEngine {
@@ -91,6 +92,7 @@ class DeliveryEngine {
   static constexpr size_t kRecordBatch = 1024;
 
   void scheduler_loop();
+  void flush_sheets_if_due();  // scheduler thread only
   void recorder_loop();
   void enqueue_record(Recorded r);
   void record_batch(const std::vector<Recorded>& batch);
@@ -110,6 +112,7 @@ class DeliveryEngine {
   HttpClient& client_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
+  int64_t last_sheet_flush_ms_ = 0;  // scheduler thread only
   EngineOptions opts_;
   std::function<double()> random_unit_;
   Authenticator auth_;

@@ -3,8 +3,12 @@
 // secrets that never come back out.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "admin/demo.h"
 #include "tests/support/fake_http.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 
 using namespace yb;
@@ -285,6 +289,86 @@ TEST_CASE(
   CHECK(h.gw->post("/api/v1/admin/connectors/civil_affairs/export", "", h.admin)->status == 422);
   CHECK(h.gw->post("/api/v1/admin/connectors/population_register/export", "", h.cadre)->status ==
         403);
+}
+
+TEST_CASE(
+    "a spreadsheet upstream with a folder gets one file per closed period, written once, and "
+    "admins can download any period") {
+  Harness h;
+  test::TempDir out;
+  auto got = h.ok(h.gw->get("/api/v1/admin/connectors/population_register", h.admin));
+  Json cfg = got["connector"];
+  REQUIRE(cfg["period"] == "month");
+  cfg["folder"] = out.path() + "/sheets";
+  h.ok(h.put("/api/v1/admin/connectors/population_register", cfg, h.admin));
+  const std::string dir = out.path() + "/sheets/";
+
+  h.submit("p-1", 1);  // 2026-11-27 (China time)
+  h.submit("p-2", 2);
+  auto& engine = h.gw->app().engine();
+  engine.run_once();  // November is still running: nothing written, nothing delivered
+  CHECK_FALSE(std::filesystem::exists(dir + "population_register-2026-11.csv"));
+
+  h.gw->clock().set_ms(1'796'054'400'000);  // 2026-11-30T16:00Z = 2026-12-01 00:00 China time
+  h.admin = h.gw->login("county1");         // (the sessions expired meanwhile)
+  h.cadre = h.gw->login("cadre1");
+  h.submit("p-3", 3);  // a December answer waits for December to close
+  engine.run_once();
+  REQUIRE(std::filesystem::exists(dir + "population_register-2026-11.csv"));
+  REQUIRE(std::filesystem::exists(dir + "population_register-2026-11.xlsx"));
+  std::ifstream in(dir + "population_register-2026-11.csv");
+  std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(csv.find("姓名") != std::string::npos);
+  size_t lines = 0;
+  for (char ch : csv) lines += ch == '\n';
+  CHECK(lines == 3);  // header + the two November answers
+  CHECK_FALSE(std::filesystem::exists(dir + "population_register-2026-12.csv"));
+
+  // Written once: the November rows are delivered, a later round writes nothing new.
+  auto delivered = h.ok(h.gw->get(
+      "/api/v1/admin/deliveries?connector=population_register&status=delivered", h.admin));
+  CHECK(delivered["deliveries"].size() == 2);
+  std::filesystem::remove(dir + "population_register-2026-11.csv");
+  h.gw->clock().advance_s(120);
+  engine.run_once();
+  CHECK_FALSE(std::filesystem::exists(dir + "population_register-2026-11.csv"));
+
+  // Downloads by period: November again (already delivered), December still pending.
+  auto nov = h.gw->post(
+      "/api/v1/admin/connectors/population_register/export?format=csv&again=1&period=2026-11", "",
+      h.admin);
+  REQUIRE(nov);
+  CHECK(nov->status == 200);
+  CHECK(nov->get_header_value("X-Rows") == "2");
+  CHECK(nov->get_header_value("Content-Disposition").find("population_register-2026-11.csv") !=
+        std::string::npos);
+  auto dec = h.gw->post(
+      "/api/v1/admin/connectors/population_register/export?format=csv&period=2026-12", "", h.admin);
+  CHECK(dec->get_header_value("X-Rows") == "1");
+  for (const char* bad : {"november", "2026-11-27%27%3B", "2026-11-27-2026-11-28-2026"}) {
+    INFO(bad);
+    auto r =
+        h.gw->post(std::string("/api/v1/admin/connectors/population_register/export?period=") + bad,
+                   "", h.admin);
+    CHECK(r->status == 422);
+  }
+}
+
+TEST_CASE("a spreadsheet folder that cannot be written leaves the rows pending") {
+  Harness h;
+  test::TempDir out;
+  const std::string blocker = out.file("not-a-dir");
+  std::ofstream(blocker) << "x";
+  Json cfg = h.ok(h.gw->get("/api/v1/admin/connectors/population_register", h.admin))["connector"];
+  cfg["folder"] = blocker + "/sheets";  // a file is in the way
+  cfg["period"] = "batch";
+  h.ok(h.put("/api/v1/admin/connectors/population_register", cfg, h.admin));
+  h.submit("b-1", 1);
+  h.gw->app().engine().run_once();
+  auto pending = h.ok(
+      h.gw->get("/api/v1/admin/deliveries?connector=population_register&status=pending", h.admin));
+  CHECK(pending["deliveries"].size() == 1);
+  CHECK(h.gw->log_text().find("Cannot create the folder") != std::string::npos);
 }
 
 TEST_CASE("an older answer is not resent over a newer one already delivered for the same person") {
