@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "core/crypto.h"
 
@@ -127,6 +128,41 @@ SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& wr
       on_deliveries_(std::move(on_deliveries)),
       opts_(opts) {}
 
+// Registers a key as in flight; a second copy of the key waits (bounded) until the first is
+// done. Released on scope exit, whatever the outcome.
+class SubmissionService::InFlightGuard {
+ public:
+  InFlightGuard(InFlight& f, std::string key) : f_(f), key_(std::move(key)) {
+    std::unique_lock lk(f_.mu);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+      auto it = f_.keys.find(key_);
+      if (it == f_.keys.end()) break;
+      auto other = it->second;  // wait for that copy only
+      // A copy that waited in vain (the first took longer) goes on; the writer still dedupes.
+      if (!other->cv.wait_until(lk, deadline, [&] { return other->done; })) return;
+    }
+    slot_ = std::make_shared<InFlight::Slot>();
+    f_.keys.emplace(key_, slot_);
+  }
+  ~InFlightGuard() {
+    if (!slot_) return;
+    {
+      std::lock_guard lk(f_.mu);
+      slot_->done = true;
+      f_.keys.erase(key_);
+    }
+    slot_->cv.notify_all();
+  }
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+
+ private:
+  InFlight& f_;
+  std::string key_;
+  std::shared_ptr<InFlight::Slot> slot_;  // set when this copy is the one in flight
+};
+
 void SubmissionService::load_deliveries(Receipt& r) {
   auto snap = connectors_.snapshot();
   static const std::vector<connectors::ConnectorEntry> kNone;
@@ -188,7 +224,9 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
 
   // A replay (an offline queue resending, a retry after a lost answer) is answered from what
   // is stored, before any validation or rendering: it may even have been stored under an older
-  // form version. The writer checks again below, for two copies racing each other.
+  // form version. A copy racing one still in flight waits for it first. The writer checks
+  // again below, for copies that still race.
+  InFlightGuard flight(in_flight_, std::to_string(author.id) + '\n' + req.client_id);
   {
     std::string stored_hash;
     if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {

@@ -4,9 +4,13 @@
 // upstream is ever called here. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +92,20 @@ class SubmissionService {
   const Clock& clock_;
   std::function<void()> on_deliveries_;
   IntakeOptions opts_;
+
+  // Copies of one answer racing each other (a phone resending while the first copy is still
+  // being stored) wait for the first and are then answered as replays, instead of being
+  // validated and rendered again. Keyed by author and client_id.
+  struct InFlight {
+    struct Slot {
+      bool done = false;  // GUARDED_BY(InFlight::mu)
+      std::condition_variable cv;
+    };
+    std::mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<Slot>> keys;  // GUARDED_BY(mu)
+  };
+  class InFlightGuard;
+  InFlight in_flight_;
 };
 
 }  // namespace yb::intake

@@ -2,6 +2,9 @@
 // every status code the foundation promises, and hostile input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "admin/demo.h"
 #include "core/db.h"
 #include "tests/support/test_gateway.h"
@@ -139,6 +142,33 @@ TEST_CASE("submit: 201 with an id, replay 200 with the same receipt, other conte
   REQUIRE(r);
   CHECK_MESSAGE(r->status == 201, gw.log_text());
   CHECK(body_of(r)["id"] != receipt["id"]);
+}
+
+TEST_CASE("submit: copies of one answer sent at once are stored once; the others are replays") {
+  TestGateway gw;
+  auto tok = gw.login("cadre1");
+  const std::string body = submission("race-1", 3).dump();
+  constexpr int kCopies = 12;
+  std::vector<int> status(kCopies, 0);
+  std::vector<Json> ids(kCopies);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < kCopies; ++i) {
+    ts.emplace_back([&, i] {
+      auto r = gw.post("/api/v1/submissions", body, tok);
+      if (!r) return;
+      status[i] = r->status;
+      ids[i] = body_of(r)["id"];
+    });
+  }
+  for (auto& t : ts) t.join();
+  CHECK(std::count(status.begin(), status.end(), 201) == 1);
+  CHECK(std::count(status.begin(), status.end(), 200) == kCopies - 1);
+  for (const auto& id : ids) CHECK(id == ids[0]);
+  const int64_t rows = gw.app().database().with_conn([](db::Conn& c) -> int64_t {
+    auto q = c.prepare("SELECT COUNT(*) FROM submissions WHERE client_id = 'race-1'");
+    return q && q->step().ok() ? q->get_int(0) : -1;
+  });
+  CHECK(rows == 1);
 }
 
 TEST_CASE("submit: 422 lists every problem with its path, code and both languages") {
