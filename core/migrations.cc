@@ -130,6 +130,16 @@ CREATE TABLE upstream_records (
   PRIMARY KEY (connector_id, subject_key)
 );
 )sql"},
+      // (3, 4 and 5 are taken by the subject registry, assisted entry and the audit log.)
+      {6, "burden accounting per submission", R"sql(
+CREATE TABLE submission_burden (
+  submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+  typed         INTEGER NOT NULL,
+  prefilled     INTEGER NOT NULL,
+  delivered     INTEGER NOT NULL,
+  systems       INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

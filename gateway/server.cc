@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 #include <chrono>
+#include <thread>
 
 #include "gateway/http_errors.h"
 #include "gateway/routing.h"
@@ -126,6 +127,7 @@ void Routing::reply(httplib::Response& res, const Result<Json>& r, int ok_status
 
 struct Server::Impl : Routing {
   int listen_fd = -1;
+  std::atomic<bool> serving{false}, stop_requested{false};
 
   Impl(Services services, ServerOptions o) : Routing(std::move(services), std::move(o)) {}
 
@@ -316,8 +318,22 @@ Result<int> Server::bind() {
   return port;
 }
 
-void Server::serve() { impl_->http.listen_after_bind(); }
+void Server::serve() {
+  impl_->serving = true;
+  if (impl_->stop_requested) return;
+  impl_->http.listen_after_bind();
+}
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  impl_->stop_requested = true;
+  // httplib's stop() does nothing before the accept loop runs: a stop() right after serve() was
+  // called (a signal at start-up, a test that stops at once) waits for the loop to be running.
+  if (impl_->serving) {
+    for (int i = 0; i < 5000 && !impl_->http.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  impl_->http.stop();
+}
 
 }  // namespace yb::gateway

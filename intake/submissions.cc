@@ -101,11 +101,13 @@ Json Receipt::to_json() const {
               {"org_unit", org_unit},
               {"received_at", iso8601_utc(received_at_ms)},
               {"status", "accepted"},
-              {"deliveries", [&] {
+              {"deliveries",
+               [&] {
                  Json a = Json::array();
                  for (const auto& d : deliveries) a.push_back(d.to_json());
                  return a;
-               }()}};
+               }()},
+              {"burden", burden ? burden->to_json() : Json(nullptr)}};
 }
 
 Json StoredSubmission::to_json() const {
@@ -169,6 +171,7 @@ void SubmissionService::load_deliveries(Receipt& r) {
   db_.with_conn([&](db::Conn& c) {
     auto d = connectors::deliveries_of(c, r.id, snap ? **snap : kNone);
     if (d) r.deliveries = std::move(*d);
+    r.burden = load_burden(c, r.id);
   });
 }
 
@@ -246,6 +249,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   auto planned =
       connectors::plan_deliveries(**snap, (*form)->id, *values, vo.today, clock_.now_ms());
 
+  const Burden burden = count_burden(**form, *values, planned);
   Receipt out;
   bool is_conflict = false;
   const int64_t now = clock_.now_ms();
@@ -282,6 +286,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (auto st = ins->run(); !st) return st;
     out =
         Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false};
+    out.burden = burden;
+    if (auto st = store_burden(c, out.id, burden); !st) return st;
     return connectors::insert_deliveries(c, out.id, org, now, planned);
   });
   if (!s) return s.take_error();

@@ -19,6 +19,7 @@
 #include "connectors/outbox/outbox.h"
 #include "core/clock.h"
 #include "core/group_commit.h"
+#include "intake/burden.h"
 
 namespace yb::intake {
 
@@ -50,6 +51,7 @@ struct Receipt {
   int64_t received_at_ms = 0;
   bool replayed = false;  // the same client_id and content was stored before (answer 200)
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
+  std::optional<Burden> burden;                      // what this answer saved (burden.h)
   Json to_json() const;
 };
 

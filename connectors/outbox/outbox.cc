@@ -16,6 +16,17 @@ std::string subject_key_for(const Connector& c, const Json& values) {
   return crypto::sha256_hex(c.subject_field + "\n" + v).substr(0, 32);
 }
 
+int count_entries(const Json& j) {
+  if (j.is_object() || j.is_array()) {
+    int n = 0;
+    for (const auto& v : j) n += count_entries(v);
+    return n;
+  }
+  if (j.is_null()) return 0;
+  if (j.is_string() && j.get_ref<const std::string&>().empty()) return 0;
+  return 1;
+}
+
 std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& connectors,
                                              const std::string& form_id, const Json& values,
                                              const std::string& today, int64_t now_ms) {
@@ -40,6 +51,7 @@ std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& 
     } else {
       p.status = "pending";
       p.payload = (**r).dump();
+      p.entries = count_entries(**r);
     }
     out.push_back(std::move(p));
   }

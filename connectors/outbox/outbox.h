@@ -19,7 +19,11 @@ struct PlannedDelivery {
                                        // on the request thread, not the writer's)
   std::string error;                   // why dead
   std::string subject_key;             // hashed identity of the record upstream ("" = none)
+  int entries = 0;                     // entries in the payload (count_entries)
 };
+
+// The entries a payload fills in upstream: every non-empty scalar, at any depth. Pure.
+int count_entries(const nlohmann::json& payload);
 
 // Pure apart from id generation: one entry per connector of the snapshot.
 std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& connectors,

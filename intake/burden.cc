@@ -1,0 +1,88 @@
+#include "intake/burden.h"
+
+namespace yb::intake {
+
+using Json = nlohmann::json;
+
+Json Burden::to_json() const {
+  return Json{
+      {"typed", typed},
+      {"prefilled", prefilled},
+      {"delivered", delivered},
+      {"systems", systems},
+      {"message", "本次填写 " + std::to_string(typed) + " 项，代替了 " + std::to_string(systems) +
+                      " 个系统中的 " + std::to_string(delivered) + " 项"},
+      {"message_en", "You entered " + std::to_string(typed) + " answers in place of " +
+                         std::to_string(delivered) + " entries in " + std::to_string(systems) +
+                         " systems"}};
+}
+
+namespace {
+
+bool is_answer(const Json& v) {
+  return !v.is_null() && !(v.is_array() && v.empty()) &&
+         !(v.is_string() && v.get_ref<const std::string&>().empty());
+}
+
+}  // namespace
+
+int count_answers(const forms::Form& form, const Json& values) {
+  int n = 0;
+  for (const auto& section : form.sections) {
+    for (const auto& f : section.fields) {
+      if (!f.calculate.empty()) continue;
+      auto it = values.find(f.key);
+      if (it == values.end()) continue;
+      if (f.def.type != forms::FieldType::kRepeat) {
+        n += is_answer(*it);
+        continue;
+      }
+      if (!it->is_array()) continue;
+      for (const auto& item : *it) {  // each household member's own fields
+        if (!item.is_object()) continue;
+        for (const auto& c : f.children) {
+          auto cit = item.find(c.key);
+          if (c.calculate.empty() && cit != item.end()) n += is_answer(*cit);
+        }
+      }
+    }
+  }
+  return n;
+}
+
+Burden count_burden(const forms::Form& form, const Json& values,
+                    const std::vector<connectors::PlannedDelivery>& planned, int prefilled) {
+  Burden b;
+  const int answers = count_answers(form, values);
+  b.prefilled = std::min(prefilled, answers);
+  b.typed = answers - b.prefilled;
+  for (const auto& p : planned) {
+    if (p.status != "pending") continue;
+    b.delivered += p.entries;
+    b.systems++;
+  }
+  return b;
+}
+
+Status store_burden(db::Conn& c, int64_t submission_id, const Burden& b) {
+  auto q = c.cached(
+      "INSERT INTO submission_burden (submission_id, typed, prefilled, delivered, systems) "
+      "VALUES (?, ?, ?, ?, ?)");
+  if (!q) return q.take_error();
+  (*q)->bind(1, submission_id).bind(2, int64_t{b.typed}).bind(3, int64_t{b.prefilled});
+  (*q)->bind(4, int64_t{b.delivered}).bind(5, int64_t{b.systems});
+  return (*q)->run();
+}
+
+std::optional<Burden> load_burden(db::Conn& c, int64_t submission_id) {
+  auto q = c.cached(
+      "SELECT typed, prefilled, delivered, systems FROM submission_burden WHERE submission_id = ?");
+  if (!q) return std::nullopt;
+  (*q)->bind(1, submission_id);
+  auto r = (*q)->step();
+  if (!r || !*r) return std::nullopt;
+  return Burden{static_cast<int>((*q)->get_int(0)), static_cast<int>((*q)->get_int(1)),
+                static_cast<int>((*q)->get_int(2)), static_cast<int>((*q)->get_int(3))};
+}
+
+}  // namespace yb::intake
