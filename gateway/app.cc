@@ -49,9 +49,10 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
     if (!seed) return seed.take_error();
     a->demo_ = *seed;
   }
+  a->dashboard_ = std::make_unique<admin::Dashboard>(*a->db_, *a->accounts_, *a->store_, clock);
   a->server_ = std::make_unique<Server>(
       Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->connector_admin_, *a->store_,
-               *a->db_, clock, std::move(log)},
+               *a->db_, clock, std::move(log), *a->dashboard_},
       cfg.server);
   return a;
 }

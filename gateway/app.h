@@ -72,6 +72,7 @@ class App {
   std::unique_ptr<connectors::DeliveryEngine> engine_;
   std::unique_ptr<admin::ConnectorAdmin> connector_admin_;
   std::unique_ptr<intake::SubmissionService> submissions_;
+  std::unique_ptr<admin::Dashboard> dashboard_;
   bool deliver_ = true;
   std::unique_ptr<Server> server_;
   admin::Bootstrap bootstrap_;

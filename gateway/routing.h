@@ -34,6 +34,7 @@ struct Routing {
 };
 
 // Route groups.
-void add_admin_routes(Routing& rt);  // connectors, deliveries, secrets, feeds (routes_admin.cc)
+void add_admin_routes(Routing& rt);      // connectors, deliveries, secrets, feeds (routes_admin.cc)
+void add_dashboard_routes(Routing& rt);  // the county dashboard, JSON and SVG charts
 
 }  // namespace yb::gateway

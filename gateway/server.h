@@ -11,6 +11,7 @@
 #include "admin/accounts.h"
 #include "admin/catalog.h"
 #include "admin/connector_admin.h"
+#include "admin/dashboard.h"
 #include "core/clock.h"
 #include "intake/submissions.h"
 
@@ -39,6 +40,7 @@ struct Services {
   db::Database& db;
   const Clock& clock;
   std::shared_ptr<spdlog::logger> log;
+  admin::Dashboard& dashboard;
 };
 
 class Server {
