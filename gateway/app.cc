@@ -33,9 +33,12 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
       *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, *a->http_, clock,
       [engine] { engine->wake(); },
       [engine](const std::string& id) { return engine->breaker_state(id); });
-  a->submissions_ =
-      std::make_unique<intake::SubmissionService>(*a->db_, *a->writer_, *a->accounts_, *a->catalog_,
-                                                  *a->store_, clock, [engine] { engine->wake(); });
+  a->registry_subjects_ = std::make_unique<dedupe::SubjectRegistry>();
+  a->submissions_ = std::make_unique<intake::SubmissionService>(
+      *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, clock,
+      [engine] { engine->wake(); }, intake::IntakeOptions{}, a->registry_subjects_.get());
+  a->subjects_ = std::make_unique<intake::SubjectService>(
+      *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->registry_subjects_, clock);
 
   auto boot = admin::bootstrap_admin(*a->accounts_, cfg.admin_password);
   if (!boot) return boot.take_error();
@@ -50,8 +53,8 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
     a->demo_ = *seed;
   }
   a->server_ = std::make_unique<Server>(
-      Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->connector_admin_, *a->store_,
-               *a->db_, clock, std::move(log)},
+      Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->subjects_, *a->connector_admin_,
+               *a->store_, *a->db_, clock, std::move(log)},
       cfg.server);
   return a;
 }

@@ -34,6 +34,7 @@ struct Routing {
 };
 
 // Route groups.
-void add_admin_routes(Routing& rt);  // connectors, deliveries, secrets, feeds (routes_admin.cc)
+void add_admin_routes(Routing& rt);    // connectors, deliveries, secrets, feeds (routes_admin.cc)
+void add_subject_routes(Routing& rt);  // subjects lookup/search/match, duplicate review
 
 }  // namespace yb::gateway

@@ -12,6 +12,7 @@
 #include "admin/catalog.h"
 #include "admin/connector_admin.h"
 #include "core/clock.h"
+#include "intake/subjects.h"
 #include "intake/submissions.h"
 
 namespace yb::gateway {
@@ -34,6 +35,7 @@ struct Services {
   admin::Accounts& accounts;
   admin::Catalog& catalog;
   intake::SubmissionService& submissions;
+  intake::SubjectService& subjects;
   admin::ConnectorAdmin& connector_admin;
   connectors::ConnectorStore& connectors;
   db::Database& db;

@@ -93,18 +93,27 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
 }
 
 Json Receipt::to_json() const {
-  return Json{{"id", id},
-              {"client_id", client_id},
-              {"form", form_id},
-              {"form_version", form_version},
-              {"org_unit", org_unit},
-              {"received_at", iso8601_utc(received_at_ms)},
-              {"status", "accepted"},
-              {"deliveries", [&] {
-                 Json a = Json::array();
-                 for (const auto& d : deliveries) a.push_back(d.to_json());
-                 return a;
-               }()}};
+  Json j{{"id", id},
+         {"client_id", client_id},
+         {"form", form_id},
+         {"form_version", form_version},
+         {"org_unit", org_unit},
+         {"received_at", iso8601_utc(received_at_ms)},
+         {"status", "accepted"},
+         {"deliveries", [&] {
+            Json a = Json::array();
+            for (const auto& d : deliveries) a.push_back(d.to_json());
+            return a;
+          }()}};
+  if (!subjects.empty()) {
+    Json a = Json::array();
+    for (const auto& l : subjects) {
+      a.push_back(
+          Json{{"id", l.subject_id}, {"kind", l.kind}, {"role", l.role}, {"linked", l.how}});
+    }
+    j["subjects"] = std::move(a);
+  }
+  return j;
 }
 
 Json StoredSubmission::to_json() const {
@@ -117,7 +126,8 @@ Json StoredSubmission::to_json() const {
 SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& writer,
                                      admin::Accounts& accounts, admin::Catalog& catalog,
                                      connectors::ConnectorStore& connectors, const Clock& clock,
-                                     std::function<void()> on_deliveries, IntakeOptions opts)
+                                     std::function<void()> on_deliveries, IntakeOptions opts,
+                                     dedupe::SubjectRegistry* subjects)
     : db_(db),
       writer_(writer),
       accounts_(accounts),
@@ -125,7 +135,8 @@ SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& wr
       connectors_(connectors),
       clock_(clock),
       on_deliveries_(std::move(on_deliveries)),
-      opts_(opts) {}
+      opts_(opts),
+      subjects_(subjects) {}
 
 void SubmissionService::load_deliveries(Receipt& r) {
   auto snap = connectors_.snapshot();
@@ -244,7 +255,14 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (auto st = ins->run(); !st) return st;
     out =
         Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false};
-    return connectors::insert_deliveries(c, out.id, org, now, planned);
+    if (auto st = connectors::insert_deliveries(c, out.id, org, now, planned); !st) return st;
+    // The persons and household this answer describes, in the same transaction.
+    if (!subjects_) return ok_status();
+    auto linked = subjects_->record_submission(
+        c, **form, *values, dedupe::Provenance{out.id, (*form)->id, author.id, now, org});
+    if (!linked) return linked.take_error();
+    out.subjects = std::move(*linked);
+    return ok_status();
   });
   if (!s) return s.take_error();
   if (is_conflict) return conflict();

@@ -15,6 +15,7 @@
 #include "connectors/outbox/outbox.h"
 #include "core/clock.h"
 #include "core/group_commit.h"
+#include "dedupe/registry.h"
 
 namespace yb::intake {
 
@@ -46,6 +47,7 @@ struct Receipt {
   int64_t received_at_ms = 0;
   bool replayed = false;  // the same client_id and content was stored before (answer 200)
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
+  std::vector<dedupe::Linked> subjects;  // persons and household recorded (not on replays)
   Json to_json() const;
 };
 
@@ -63,7 +65,7 @@ class SubmissionService {
   SubmissionService(db::Database& db, db::GroupCommitWriter& writer, admin::Accounts& accounts,
                     admin::Catalog& catalog, connectors::ConnectorStore& connectors,
                     const Clock& clock, std::function<void()> on_deliveries = {},
-                    IntakeOptions opts = {});
+                    IntakeOptions opts = {}, dedupe::SubjectRegistry* subjects = nullptr);
 
   // Stores an answer once. The same client_id with the same content returns the first
   // receipt with replayed=true; with other content kConflict. kForbidden outside the
@@ -88,6 +90,7 @@ class SubmissionService {
   const Clock& clock_;
   std::function<void()> on_deliveries_;
   IntakeOptions opts_;
+  dedupe::SubjectRegistry* subjects_;  // null: no subject registry (records nothing)
 };
 
 }  // namespace yb::intake
