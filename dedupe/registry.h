@@ -100,6 +100,11 @@ class SubjectRegistry {
   Result<Linked> link_person(db::Conn& c, const Identity& who, const Provenance& p,
                              const std::string& role);
 
+  // Stores a person as given, without matching (bulk import of a trusted register, benchmarks).
+  Result<int64_t> add_person(db::Conn& c, const Identity& who, const Provenance& p) {
+    return insert_subject(c, "person", who, p, 0);
+  }
+
   // Candidates for a probe, best first, without writing: the exact ID number, valid numbers
   // one slip from an invalid one, and persons in the block sharing name key, birth date or
   // phone. Merged subjects are resolved to their root.

@@ -122,7 +122,7 @@ std::vector<Resident> generate(const Options& o) {
   for (int t = 1; t <= o.townships; ++t) {
     for (int v = 1; v <= o.villages_per_township; ++v) {
       char buf[48];
-      std::snprintf(buf, sizeof buf, "130111%03d%03d", 100 * t, 200 + v);
+      std::snprintf(buf, sizeof buf, "130111%03d%03d", 10 * t, 200 + v);
       villages.push_back(buf);
     }
   }

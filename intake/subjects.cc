@@ -94,10 +94,12 @@ Result<Json> SubjectService::subject_json(const admin::User& u, const dedupe::Su
 Result<Json> SubjectService::lookup(const admin::User& u, const std::string& raw) {
   auto id = dedupe::normalize_id_number(raw);
   if (!id) {
+    // Shaped like an ID number but failing its check: nobody can be stored under it.
+    if (!dedupe::clean_id_number(raw).empty()) return not_found();
     return Error::make(ErrorKind::kInvalidArgument, "bad_id_number",
-                       "身份证号格式或校验位不正确，请核对后重新输入",
-                       "id_number is not a valid resident ID number (format, birth date or "
-                       "check character); check it and try again");
+                       "身份证号应为18位（或15位）数字，最后一位可以是X，请核对后重新输入",
+                       "id_number must be 18 (or 15) digits, the last may be X; check it and "
+                       "try again");
   }
   auto found = db_.with_conn([&](db::Conn& c) { return registry_.find_by_id_number(c, *id); });
   if (!found) return found.take_error();
