@@ -149,10 +149,12 @@ CREATE TABLE subjects (
   created_at   BIGINT NOT NULL,
   updated_at   BIGINT NOT NULL
 );
-CREATE INDEX subjects_name ON subjects(block, name_key);
+-- Matching blocks. id_number last: a probe with a valid number looks only among persons
+-- stored without one (id_number IS NULL), which these indexes answer directly.
+CREATE INDEX subjects_name ON subjects(block, name_key, id_number);
 CREATE INDEX subjects_name_key ON subjects(name_key);
-CREATE INDEX subjects_birth ON subjects(block, birth_date);
-CREATE INDEX subjects_phone ON subjects(phone) WHERE phone IS NOT NULL;
+CREATE INDEX subjects_birth ON subjects(block, birth_date, id_number);
+CREATE INDEX subjects_phone ON subjects(phone, id_number) WHERE phone IS NOT NULL;
 CREATE INDEX subjects_id_typed ON subjects(id_typed) WHERE id_typed IS NOT NULL;
 CREATE INDEX subjects_head ON subjects(head_id) WHERE head_id IS NOT NULL;
 CREATE INDEX subjects_merged ON subjects(merged_into) WHERE merged_into IS NOT NULL;
@@ -167,7 +169,6 @@ CREATE TABLE subject_observations (
   fields        TEXT NOT NULL,
   PRIMARY KEY (subject_id, submission_id, role)
 );
-CREATE INDEX subject_observations_submission ON subject_observations(submission_id);
 
 CREATE TABLE duplicate_reviews (
   id          INTEGER PRIMARY KEY,

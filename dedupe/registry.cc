@@ -112,14 +112,14 @@ Status SubjectRegistry::update_identity(db::Conn& c, int64_t id, const Identity&
 }
 
 Status SubjectRegistry::add_observation(db::Conn& c, int64_t subject, const Provenance& p,
-                                        const std::string& role, const Json& fields) {
+                                        const std::string& role, const std::string& fields) {
   auto q = c.cached(
       "INSERT INTO subject_observations (subject_id, submission_id, role, form_id, author_id, "
       "observed_at, fields) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, submission_id, "
       "role) DO UPDATE SET fields = excluded.fields");
   if (!q) return q.take_error();
   (*q)->bind(1, subject).bind(2, p.submission_id).bind(3, role).bind(4, p.form_id);
-  (*q)->bind(5, p.author_id).bind(6, p.at_ms).bind(7, fields.dump());
+  (*q)->bind(5, p.author_id).bind(6, p.at_ms).bind(7, fields);
   return (*q)->run();
 }
 
@@ -152,7 +152,7 @@ Result<std::optional<int64_t>> SubjectRegistry::find_by_id_number(db::Conn& c,
 }
 
 Result<std::vector<Candidate>> SubjectRegistry::candidates(db::Conn& c, const Identity& probe,
-                                                           size_t limit) {
+                                                           size_t limit, bool exact_checked) {
   std::vector<int64_t> ids;
   int same_name = 0;
   auto collect = [&](db::Stmt& q) -> Status {
@@ -165,48 +165,72 @@ Result<std::vector<Candidate>> SubjectRegistry::candidates(db::Conn& c, const Id
   };
   const std::string block = block_of(probe.org_code);
   if (!probe.id_number.empty()) {
-    auto q = c.cached("SELECT id FROM subjects WHERE id_number = ?");
-    if (!q) return q.take_error();
-    (*q)->bind(1, probe.id_number);
-    if (auto st = collect(**q); !st) return st.error();
-  } else if (!probe.id_typed.empty()) {
-    auto near = id_neighbours(probe.id_typed);
-    std::string sql = "SELECT id FROM subjects WHERE id_number IN (?";
-    for (size_t i = 1; i < kNeighbourSlots; ++i) sql += ", ?";
-    sql += ") OR id_typed = ?";
-    auto q = c.cached(sql);
-    if (!q) return q.take_error();
-    for (size_t i = 0; i < kNeighbourSlots; ++i) {
-      if (i < near.size()) {
-        (*q)->bind(static_cast<int>(i + 1), near[i]);
-      } else {
-        (*q)->bind(static_cast<int>(i + 1), std::nullopt);
-      }
+    if (!exact_checked) {
+      auto q = c.cached("SELECT id FROM subjects WHERE id_number = ?");
+      if (!q) return q.take_error();
+      (*q)->bind(1, probe.id_number);
+      if (auto st = collect(**q); !st) return st.error();
     }
-    (*q)->bind(static_cast<int>(kNeighbourSlots + 1), probe.id_typed);
-    if (auto st = collect(**q); !st) return st.error();
-  }
-  if (!probe.name_key.empty() && !block.empty()) {
+    // A valid number is never a slip of another valid one (MOD 11-2 catches every single
+    // slip), so a probe with a valid ID only looks among persons stored without one: one
+    // statement over three index ranges (the common case at ingest, a new person with a valid
+    // ID, finds nothing there). id_number IS NULL repeated per branch so SQLite uses the
+    // (…, id_number) indexes rather than the unique index.
     auto q = c.cached(
-        "SELECT id FROM subjects WHERE block = ? AND name_key = ? AND kind = 'person' LIMIT 64");
+        "SELECT id, name_key FROM subjects WHERE ((block = ? AND name_key = ? AND id_number IS "
+        "NULL) OR (block = ? AND birth_date = ? AND id_number IS NULL) OR (phone = ? AND "
+        "id_number IS NULL)) AND kind = 'person' LIMIT 128");
     if (!q) return q.take_error();
-    (*q)->bind(1, block).bind(2, probe.name_key);
-    const size_t before = ids.size();
-    if (auto st = collect(**q); !st) return st.error();
-    same_name = static_cast<int>(ids.size() - before);
-  }
-  if (!probe.birth_date.empty() && !block.empty()) {
-    auto q = c.cached(
-        "SELECT id FROM subjects WHERE block = ? AND birth_date = ? AND kind = 'person' LIMIT 64");
-    if (!q) return q.take_error();
-    (*q)->bind(1, block).bind(2, probe.birth_date);
-    if (auto st = collect(**q); !st) return st.error();
-  }
-  if (!probe.phone.empty()) {
-    auto q = c.cached("SELECT id FROM subjects WHERE phone = ? AND kind = 'person' LIMIT 16");
-    if (!q) return q.take_error();
-    (*q)->bind(1, probe.phone);
-    if (auto st = collect(**q); !st) return st.error();
+    (*q)->bind(1, block).bind(2, opt(probe.name_key)).bind(3, block);
+    (*q)->bind(4, opt(probe.birth_date)).bind(5, opt(probe.phone));
+    for (;;) {
+      auto r = (*q)->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      ids.push_back((*q)->get_int(0));
+      if ((*q)->get_text(1) == probe.name_key) ++same_name;
+    }
+  } else {
+    if (!probe.id_typed.empty()) {
+      auto near = id_neighbours(probe.id_typed);
+      std::string sql = "SELECT id FROM subjects WHERE id_number IN (?";
+      for (size_t i = 1; i < kNeighbourSlots; ++i) sql += ", ?";
+      sql += ") OR id_typed = ?";
+      auto q = c.cached(sql);
+      if (!q) return q.take_error();
+      for (size_t i = 0; i < kNeighbourSlots; ++i) {
+        if (i < near.size()) {
+          (*q)->bind(static_cast<int>(i + 1), near[i]);
+        } else {
+          (*q)->bind(static_cast<int>(i + 1), std::nullopt);
+        }
+      }
+      (*q)->bind(static_cast<int>(kNeighbourSlots + 1), probe.id_typed);
+      if (auto st = collect(**q); !st) return st.error();
+    }
+    if (!probe.name_key.empty() && !block.empty()) {
+      auto q = c.cached(
+          "SELECT id FROM subjects WHERE block = ? AND name_key = ? AND kind = 'person' LIMIT 64");
+      if (!q) return q.take_error();
+      (*q)->bind(1, block).bind(2, probe.name_key);
+      const size_t before = ids.size();
+      if (auto st = collect(**q); !st) return st.error();
+      same_name = static_cast<int>(ids.size() - before);
+    }
+    if (!probe.birth_date.empty() && !block.empty()) {
+      auto q = c.cached(
+          "SELECT id FROM subjects WHERE block = ? AND birth_date = ? AND kind = 'person' LIMIT "
+          "64");
+      if (!q) return q.take_error();
+      (*q)->bind(1, block).bind(2, probe.birth_date);
+      if (auto st = collect(**q); !st) return st.error();
+    }
+    if (!probe.phone.empty()) {
+      auto q = c.cached("SELECT id FROM subjects WHERE phone = ? AND kind = 'person' LIMIT 16");
+      if (!q) return q.take_error();
+      (*q)->bind(1, probe.phone);
+      if (auto st = collect(**q); !st) return st.error();
+    }
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -239,8 +263,9 @@ Result<std::vector<Candidate>> SubjectRegistry::candidates(db::Conn& c, const Id
   return uniq;
 }
 
-Result<Linked> SubjectRegistry::observe_person(db::Conn& c, const Identity& who, const Json& fields,
-                                               const Provenance& p, const std::string& role) {
+Result<Linked> SubjectRegistry::observe_person(db::Conn& c, const Identity& who,
+                                               const std::string& fields, const Provenance& p,
+                                               const std::string& role) {
   auto l = link_person(c, who, p, role);
   if (!l) return l;
   if (auto st = add_observation(c, l->subject_id, p, role, fields); !st) return st.error();
@@ -259,7 +284,7 @@ Result<Linked> SubjectRegistry::link_person(db::Conn& c, const Identity& who, co
     if (*r) l = Linked{(*q)->get_int(0), "person", role, "id"};
   }
   if (l.how == "new") {
-    auto cands = candidates(c, who, 3);
+    auto cands = candidates(c, who, 3, /*exact_checked=*/true);
     if (!cands) return cands.take_error();
     if (!cands->empty()) {
       const auto& best = cands->front();
@@ -285,11 +310,10 @@ Result<Linked> SubjectRegistry::link_person(db::Conn& c, const Identity& who, co
   return l;
 }
 
-Result<std::vector<Linked>> SubjectRegistry::record_submission(db::Conn& c, const forms::Form& form,
-                                                               const Json& values,
-                                                               const Provenance& p) {
-  std::vector<Linked> out;
-  if (!values.is_object()) return out;
+SubjectPlan plan_subjects(const forms::Form& form, const Json& values,
+                          const std::string& org_code) {
+  SubjectPlan plan;
+  if (!values.is_object()) return plan;
   Json person = Json::object(), household = Json::object();
   std::vector<Json> members;
   for (const auto& sec : form.sections) {
@@ -313,20 +337,45 @@ Result<std::vector<Linked>> SubjectRegistry::record_submission(db::Conn& c, cons
       }
     }
   }
-  auto identity = [&](const Json& j, int64_t hh) {
-    Identity w = make_identity(str_of(j, "person.name"), str_of(j, "person.id_number"),
-                               str_of(j, "person.birth_date"), str_of(j, "person.sex"),
-                               str_of(j, "person.phone"), p.org_code);
-    w.household = hh;
-    return w;
+  auto identity = [&](const Json& j) {
+    return make_identity(str_of(j, "person.name"), str_of(j, "person.id_number"),
+                         str_of(j, "person.birth_date"), str_of(j, "person.sex"),
+                         str_of(j, "person.phone"), org_code);
   };
+  plan.has_main = person.contains("person.name") || person.contains("person.id_number");
+  if (plan.has_main) {
+    plan.main = identity(person);
+    plan.main_fields = person.dump();
+    plan.has_household = !household.empty() || !members.empty();
+    if (plan.has_household) {
+      plan.household.name = plan.main.name;
+      plan.household.name_key = plan.main.name_key;
+      plan.household.org_code = org_code;
+      plan.household_fields = household.dump();
+    }
+  }
+  for (const auto& m : members) {
+    if (!m.contains("person.name") && !m.contains("person.id_number")) continue;
+    plan.members.emplace_back(identity(m), m.dump());
+  }
+  return plan;
+}
+
+Result<std::vector<Linked>> SubjectRegistry::record_submission(db::Conn& c, const forms::Form& form,
+                                                               const Json& values,
+                                                               const Provenance& p) {
+  return record(c, plan_subjects(form, values, p.org_code), p);
+}
+
+Result<std::vector<Linked>> SubjectRegistry::record(db::Conn& c, const SubjectPlan& plan,
+                                                    const Provenance& p) {
+  std::vector<Linked> out;
   int64_t hh = 0;
-  const bool has_main = person.contains("person.name") || person.contains("person.id_number");
-  if (has_main) {
-    auto main = observe_person(c, identity(person, 0), person, p, "main");
+  if (plan.has_main) {
+    auto main = observe_person(c, plan.main, plan.main_fields, p, "main");
     if (!main) return main.take_error();
     out.push_back(*main);
-    if (!household.empty() || !members.empty()) {
+    if (plan.has_household) {
       {
         auto q = c.cached("SELECT id FROM subjects WHERE head_id = ? AND kind = 'household'");
         if (!q) return q.take_error();
@@ -337,16 +386,14 @@ Result<std::vector<Linked>> SubjectRegistry::record_submission(db::Conn& c, cons
       }
       Linked hl{hh, "household", "household", "id"};
       if (hh == 0) {
-        Identity hw;
-        hw.name = canonical_name(str_of(person, "person.name"));
-        hw.name_key = name_key(hw.name);
-        hw.org_code = p.org_code;
-        auto id = insert_subject(c, "household", hw, p, main->subject_id);
+        auto id = insert_subject(c, "household", plan.household, p, main->subject_id);
         if (!id) return id.take_error();
         hh = *id;
         hl = Linked{hh, "household", "household", "new"};
       }
-      if (auto st = add_observation(c, hh, p, "household", household); !st) return st.error();
+      if (auto st = add_observation(c, hh, p, "household", plan.household_fields); !st) {
+        return st.error();
+      }
       auto q = c.cached("UPDATE subjects SET household_id = ? WHERE id = ?");
       if (!q) return q.take_error();
       (*q)->bind(1, hh).bind(2, main->subject_id);
@@ -354,9 +401,20 @@ Result<std::vector<Linked>> SubjectRegistry::record_submission(db::Conn& c, cons
       out.push_back(hl);
     }
   }
-  for (const auto& m : members) {
-    if (!m.contains("person.name") && !m.contains("person.id_number")) continue;
-    auto l = observe_person(c, identity(m, hh), m, p, "member");
+  for (const auto& [who, fields] : plan.members) {
+    if (plan.has_main && !who.id_number.empty() && who.id_number == plan.main.id_number &&
+        !out.empty()) {
+      // The head listed again among the members: already linked above.
+      Linked l = out.front();
+      l.role = "member";
+      l.how = "id";
+      if (auto st = add_observation(c, l.subject_id, p, "member", fields); !st) return st.error();
+      out.push_back(l);
+      continue;
+    }
+    Identity w = who;
+    w.household = hh;
+    auto l = observe_person(c, w, fields, p, "member");
     if (!l) return l.take_error();
     out.push_back(*l);
   }

@@ -80,6 +80,22 @@ struct DuplicatePair {
   int64_t created_at_ms = 0;
 };
 
+// What a validated answer says about its persons and household, normalised (OpenCC and all),
+// ready to record. Computed outside the writer thread so that the writer only runs SQL.
+struct SubjectPlan {
+  bool has_main = false;
+  Identity main;
+  std::string main_fields;  // JSON object keyed by dictionary field
+  bool has_household = false;
+  Identity household;
+  std::string household_fields;
+  std::vector<std::pair<Identity, std::string>> members;  // identity, fields JSON
+};
+// The main person = top-level person.* fields (needs person.name or person.id_number); the
+// household = top-level household.* fields, headed by the main person; members = items of a
+// repeat group holding person.name. Pure.
+SubjectPlan plan_subjects(const forms::Form& form, const Json& values, const std::string& org_code);
+
 class SubjectRegistry {
  public:
   explicit SubjectRegistry(Thresholds t = {}) : t_(t) {}
@@ -89,10 +105,12 @@ class SubjectRegistry {
   // members only (or nothing). Call inside the writer's transaction.
   Result<std::vector<Linked>> record_submission(db::Conn& c, const forms::Form& form,
                                                 const Json& values, const Provenance& p);
+  // The same from a plan made beforehand (intake plans in the request thread).
+  Result<std::vector<Linked>> record(db::Conn& c, const SubjectPlan& plan, const Provenance& p);
 
   // Links one person: by valid ID number, else by score within the block; writes the
   // observation. `fields` is keyed by dictionary key.
-  Result<Linked> observe_person(db::Conn& c, const Identity& who, const Json& fields,
+  Result<Linked> observe_person(db::Conn& c, const Identity& who, const std::string& fields_json,
                                 const Provenance& p, const std::string& role);
 
   // observe_person without the observation: matching, linking and the review queue only (the
@@ -108,7 +126,9 @@ class SubjectRegistry {
   // Candidates for a probe, best first, without writing: the exact ID number, valid numbers
   // one slip from an invalid one, and persons in the block sharing name key, birth date or
   // phone. Merged subjects are resolved to their root.
-  Result<std::vector<Candidate>> candidates(db::Conn& c, const Identity& probe, size_t limit = 10);
+  // `exact_checked`: the caller already looked the valid ID number up and found nothing.
+  Result<std::vector<Candidate>> candidates(db::Conn& c, const Identity& probe, size_t limit = 10,
+                                            bool exact_checked = false);
 
   // The subject holding this canonical ID number (resolved through merges).
   Result<std::optional<int64_t>> find_by_id_number(db::Conn& c, const std::string& id_number);
@@ -136,7 +156,7 @@ class SubjectRegistry {
                                  const Provenance& p, int64_t head_id);
   Status update_identity(db::Conn& c, int64_t id, const Identity& who, int64_t at_ms);
   Status add_observation(db::Conn& c, int64_t subject, const Provenance& p, const std::string& role,
-                         const Json& fields);
+                         const std::string& fields_json);
   Status queue_review(db::Conn& c, int64_t a, int64_t b, const Score& s, int64_t now_ms);
   Thresholds t_;
 };

@@ -219,6 +219,10 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   auto planned =
       connectors::plan_deliveries(**snap, (*form)->id, *values, vo.today, clock_.now_ms());
 
+  // Who the answer is about, normalised here rather than on the writer thread.
+  dedupe::SubjectPlan subject_plan;
+  if (subjects_) subject_plan = dedupe::plan_subjects(**form, *values, org);
+
   Receipt out;
   bool is_conflict = false;
   const int64_t now = clock_.now_ms();
@@ -258,8 +262,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (auto st = connectors::insert_deliveries(c, out.id, org, now, planned); !st) return st;
     // The persons and household this answer describes, in the same transaction.
     if (!subjects_) return ok_status();
-    auto linked = subjects_->record_submission(
-        c, **form, *values, dedupe::Provenance{out.id, (*form)->id, author.id, now, org});
+    auto linked = subjects_->record(c, subject_plan,
+                                    dedupe::Provenance{out.id, (*form)->id, author.id, now, org});
     if (!linked) return linked.take_error();
     out.subjects = std::move(*linked);
     return ok_status();
