@@ -321,11 +321,11 @@ SubjectPlan plan_subjects(const forms::Form& form, const Json& values,
       auto it = values.find(f.key);
       if (it == values.end() || it->is_null()) continue;
       if (f.def.subject == "person") person[f.field] = *it;
-      if (f.def.subject == "household") household[f.field] = *it;
-      if (f.def.type != forms::FieldType::kRepeat || !it->is_array()) continue;
       bool has_person = false;
       for (const auto& ch : f.children) has_person = has_person || ch.field == "person.name";
-      if (!has_person) continue;
+      // A repeat group of persons is recorded as those persons, not copied onto the household.
+      if (f.def.subject == "household" && !has_person) household[f.field] = *it;
+      if (f.def.type != forms::FieldType::kRepeat || !it->is_array() || !has_person) continue;
       for (const auto& item : *it) {
         if (!item.is_object()) continue;
         Json m = Json::object();
