@@ -130,6 +130,62 @@ CREATE TABLE upstream_records (
   PRIMARY KEY (connector_id, subject_key)
 );
 )sql"},
+      {3, "subject registry: persons, households, observations, duplicate review", R"sql(
+CREATE TABLE subjects (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  id_number    TEXT UNIQUE,
+  id_typed     TEXT,
+  name         TEXT NOT NULL DEFAULT '',
+  name_key     TEXT NOT NULL DEFAULT '',
+  birth_date   TEXT,
+  sex          TEXT,
+  phone        TEXT,
+  org_code     TEXT NOT NULL,
+  block        TEXT NOT NULL,
+  household_id INTEGER REFERENCES subjects(id),
+  head_id      INTEGER REFERENCES subjects(id),
+  merged_into  INTEGER REFERENCES subjects(id),
+  created_at   BIGINT NOT NULL,
+  updated_at   BIGINT NOT NULL
+);
+-- Matching blocks. id_number last: a probe with a valid number looks only among persons
+-- stored without one (id_number IS NULL), which these indexes answer directly.
+CREATE INDEX subjects_name ON subjects(block, name_key, id_number);
+CREATE INDEX subjects_name_key ON subjects(name_key);
+CREATE INDEX subjects_birth ON subjects(block, birth_date, id_number);
+CREATE INDEX subjects_phone ON subjects(phone, id_number) WHERE phone IS NOT NULL;
+CREATE INDEX subjects_id_typed ON subjects(id_typed) WHERE id_typed IS NOT NULL;
+CREATE INDEX subjects_head ON subjects(head_id) WHERE head_id IS NOT NULL;
+CREATE INDEX subjects_merged ON subjects(merged_into) WHERE merged_into IS NOT NULL;
+
+CREATE TABLE subject_observations (
+  subject_id    INTEGER NOT NULL REFERENCES subjects(id),
+  submission_id INTEGER NOT NULL REFERENCES submissions(id),
+  role          TEXT NOT NULL,
+  form_id       TEXT NOT NULL,
+  author_id     INTEGER NOT NULL REFERENCES users(id),
+  observed_at   BIGINT NOT NULL,
+  fields        TEXT NOT NULL,
+  PRIMARY KEY (subject_id, submission_id, role)
+);
+
+CREATE TABLE duplicate_reviews (
+  id          INTEGER PRIMARY KEY,
+  a_id        INTEGER NOT NULL REFERENCES subjects(id),
+  b_id        INTEGER NOT NULL REFERENCES subjects(id),
+  score       DOUBLE PRECISION NOT NULL,
+  evidence    TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  decided_by  INTEGER REFERENCES users(id),
+  decided_at  BIGINT,
+  merged_from INTEGER REFERENCES subjects(id),
+  merged_to   INTEGER REFERENCES subjects(id),
+  UNIQUE (a_id, b_id)
+);
+CREATE INDEX duplicate_reviews_status ON duplicate_reviews(status, id);
+)sql"},
       // (3, 4 and 5 are taken by the subject registry, assisted entry and the audit log.)
       {6, "burden accounting per submission", R"sql(
 CREATE TABLE submission_burden (

@@ -33,9 +33,12 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
       *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, *a->http_, clock,
       [engine] { engine->wake(); },
       [engine](const std::string& id) { return engine->breaker_state(id); });
-  a->submissions_ =
-      std::make_unique<intake::SubmissionService>(*a->db_, *a->writer_, *a->accounts_, *a->catalog_,
-                                                  *a->store_, clock, [engine] { engine->wake(); });
+  a->registry_subjects_ = std::make_unique<dedupe::SubjectRegistry>();
+  a->submissions_ = std::make_unique<intake::SubmissionService>(
+      *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, clock,
+      [engine] { engine->wake(); }, intake::IntakeOptions{}, a->registry_subjects_.get());
+  a->subjects_ = std::make_unique<intake::SubjectService>(
+      *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->registry_subjects_, clock);
 
   auto boot = admin::bootstrap_admin(*a->accounts_, cfg.admin_password);
   if (!boot) return boot.take_error();
@@ -51,8 +54,8 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
   }
   a->dashboard_ = std::make_unique<admin::Dashboard>(*a->db_, *a->accounts_, *a->store_, clock);
   a->server_ = std::make_unique<Server>(
-      Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->connector_admin_, *a->store_,
-               *a->db_, clock, std::move(log), *a->dashboard_},
+      Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->subjects_, *a->connector_admin_,
+               *a->store_, *a->db_, clock, std::move(log), *a->dashboard_},
       cfg.server);
   return a;
 }

@@ -19,6 +19,7 @@
 #include "core/db.h"
 #include "core/group_commit.h"
 #include "gateway/server.h"
+#include "intake/subjects.h"
 #include "intake/submissions.h"
 
 namespace yb::gateway {
@@ -59,6 +60,7 @@ class App {
   connectors::ConnectorStore& connectors() { return *store_; }
   connectors::DeliveryEngine& engine() { return *engine_; }
   intake::SubmissionService& submissions() { return *submissions_; }
+  intake::SubjectService& subjects() { return *subjects_; }
 
  private:
   App() = default;
@@ -71,8 +73,10 @@ class App {
   std::unique_ptr<connectors::HttpClient> http_;
   std::unique_ptr<connectors::DeliveryEngine> engine_;
   std::unique_ptr<admin::ConnectorAdmin> connector_admin_;
+  std::unique_ptr<dedupe::SubjectRegistry> registry_subjects_;
   std::unique_ptr<intake::SubmissionService> submissions_;
   std::unique_ptr<admin::Dashboard> dashboard_;
+  std::unique_ptr<intake::SubjectService> subjects_;
   bool deliver_ = true;
   std::unique_ptr<Server> server_;
   admin::Bootstrap bootstrap_;

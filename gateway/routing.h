@@ -36,5 +36,6 @@ struct Routing {
 // Route groups.
 void add_admin_routes(Routing& rt);      // connectors, deliveries, secrets, feeds (routes_admin.cc)
 void add_dashboard_routes(Routing& rt);  // the county dashboard, JSON and SVG charts
+void add_subject_routes(Routing& rt);    // subjects lookup/search/match, duplicate review
 
 }  // namespace yb::gateway

@@ -295,6 +295,7 @@ Server::Server(Services services, ServerOptions opts)
   impl_->routes();
   add_admin_routes(*impl_);
   add_dashboard_routes(*impl_);
+  add_subject_routes(*impl_);
 }
 
 Server::~Server() = default;

@@ -13,6 +13,7 @@
 #include "admin/connector_admin.h"
 #include "admin/dashboard.h"
 #include "core/clock.h"
+#include "intake/subjects.h"
 #include "intake/submissions.h"
 
 namespace yb::gateway {
@@ -35,6 +36,7 @@ struct Services {
   admin::Accounts& accounts;
   admin::Catalog& catalog;
   intake::SubmissionService& submissions;
+  intake::SubjectService& subjects;
   admin::ConnectorAdmin& connector_admin;
   connectors::ConnectorStore& connectors;
   db::Database& db;

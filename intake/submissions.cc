@@ -94,20 +94,29 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
 }
 
 Json Receipt::to_json() const {
-  return Json{{"id", id},
-              {"client_id", client_id},
-              {"form", form_id},
-              {"form_version", form_version},
-              {"org_unit", org_unit},
-              {"received_at", iso8601_utc(received_at_ms)},
-              {"status", "accepted"},
-              {"deliveries",
-               [&] {
-                 Json a = Json::array();
-                 for (const auto& d : deliveries) a.push_back(d.to_json());
-                 return a;
-               }()},
-              {"burden", burden ? burden->to_json() : Json(nullptr)}};
+  Json j{{"id", id},
+         {"client_id", client_id},
+         {"form", form_id},
+         {"form_version", form_version},
+         {"org_unit", org_unit},
+         {"received_at", iso8601_utc(received_at_ms)},
+         {"status", "accepted"},
+         {"deliveries",
+          [&] {
+            Json a = Json::array();
+            for (const auto& d : deliveries) a.push_back(d.to_json());
+            return a;
+          }()},
+         {"burden", burden ? burden->to_json() : Json(nullptr)}};
+  if (!subjects.empty()) {
+    Json a = Json::array();
+    for (const auto& l : subjects) {
+      a.push_back(
+          Json{{"id", l.subject_id}, {"kind", l.kind}, {"role", l.role}, {"linked", l.how}});
+    }
+    j["subjects"] = std::move(a);
+  }
+  return j;
 }
 
 Json StoredSubmission::to_json() const {
@@ -120,7 +129,8 @@ Json StoredSubmission::to_json() const {
 SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& writer,
                                      admin::Accounts& accounts, admin::Catalog& catalog,
                                      connectors::ConnectorStore& connectors, const Clock& clock,
-                                     std::function<void()> on_deliveries, IntakeOptions opts)
+                                     std::function<void()> on_deliveries, IntakeOptions opts,
+                                     dedupe::SubjectRegistry* subjects)
     : db_(db),
       writer_(writer),
       accounts_(accounts),
@@ -128,7 +138,8 @@ SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& wr
       connectors_(connectors),
       clock_(clock),
       on_deliveries_(std::move(on_deliveries)),
-      opts_(opts) {}
+      opts_(opts),
+      subjects_(subjects) {}
 
 // Registers a key as in flight; a second copy of the key waits (bounded) until the first is
 // done. Released on scope exit, whatever the outcome.
@@ -250,6 +261,10 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
       connectors::plan_deliveries(**snap, (*form)->id, *values, vo.today, clock_.now_ms());
 
   const Burden burden = count_burden(**form, *values, planned);
+  // Who the answer is about, normalised here rather than on the writer thread.
+  dedupe::SubjectPlan subject_plan;
+  if (subjects_) subject_plan = dedupe::plan_subjects(**form, *values, org);
+
   Receipt out;
   bool is_conflict = false;
   const int64_t now = clock_.now_ms();
@@ -288,7 +303,14 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
         Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false};
     out.burden = burden;
     if (auto st = store_burden(c, out.id, burden); !st) return st;
-    return connectors::insert_deliveries(c, out.id, org, now, planned);
+    if (auto st = connectors::insert_deliveries(c, out.id, org, now, planned); !st) return st;
+    // The persons and household this answer describes, in the same transaction.
+    if (!subjects_) return ok_status();
+    auto linked = subjects_->record(c, subject_plan,
+                                    dedupe::Provenance{out.id, (*form)->id, author.id, now, org});
+    if (!linked) return linked.take_error();
+    out.subjects = std::move(*linked);
+    return ok_status();
   });
   if (!s) return s.take_error();
   if (is_conflict) return conflict();

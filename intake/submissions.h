@@ -19,6 +19,7 @@
 #include "connectors/outbox/outbox.h"
 #include "core/clock.h"
 #include "core/group_commit.h"
+#include "dedupe/registry.h"
 #include "intake/burden.h"
 
 namespace yb::intake {
@@ -52,6 +53,7 @@ struct Receipt {
   bool replayed = false;  // the same client_id and content was stored before (answer 200)
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
   std::optional<Burden> burden;                      // what this answer saved (burden.h)
+  std::vector<dedupe::Linked> subjects;  // persons and household recorded (not on replays)
   Json to_json() const;
 };
 
@@ -69,7 +71,7 @@ class SubmissionService {
   SubmissionService(db::Database& db, db::GroupCommitWriter& writer, admin::Accounts& accounts,
                     admin::Catalog& catalog, connectors::ConnectorStore& connectors,
                     const Clock& clock, std::function<void()> on_deliveries = {},
-                    IntakeOptions opts = {});
+                    IntakeOptions opts = {}, dedupe::SubjectRegistry* subjects = nullptr);
 
   // Stores an answer once. The same client_id with the same content returns the first
   // receipt with replayed=true; with other content kConflict. kForbidden outside the
@@ -108,6 +110,7 @@ class SubmissionService {
   };
   class InFlightGuard;
   InFlight in_flight_;
+  dedupe::SubjectRegistry* subjects_;  // null: no subject registry (records nothing)
 };
 
 }  // namespace yb::intake

@@ -1,0 +1,157 @@
+#include "dedupe/normalize.h"
+
+#include <opencc/opencc.h>
+
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "dedupe/names.h"
+#include "forms/normalize.h"
+
+namespace yb::dedupe {
+namespace {
+
+// One OpenCC converter for the process. OpenCC's converter is not documented as thread-safe,
+// so conversions are serialised; names are a few characters, a conversion takes microseconds.
+class Simplifier {
+ public:
+  Simplifier() {
+    od_ = opencc_open("t2s.json");
+    if (od_ == reinterpret_cast<opencc_t>(-1)) {
+      od_ = nullptr;
+      std::fprintf(stderr,
+                   "yibiao: OpenCC t2s.json unavailable (%s); traditional characters "
+                   "will not be simplified\n",
+                   opencc_error());
+    }
+  }
+  ~Simplifier() {
+    if (od_) opencc_close(od_);
+  }
+  std::string convert(std::string_view s) {
+    if (!od_ || s.empty()) return std::string(s);
+    // Pure ASCII needs no conversion.
+    bool ascii = true;
+    for (char c : s) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) return std::string(s);
+    std::lock_guard lock(mu_);
+    char* out = opencc_convert_utf8(od_, s.data(), s.size());
+    if (!out) return std::string(s);
+    std::string r(out);
+    opencc_convert_utf8_free(out);
+    return r;
+  }
+
+ private:
+  std::mutex mu_;
+  opencc_t od_ = nullptr;
+};
+
+Simplifier& simplifier() {
+  static Simplifier s;
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_id_number(std::string_view input) {
+  auto p = forms::parse_id_number(input);
+  if (!p.id) return std::nullopt;
+  return p.id->value;
+}
+
+std::string clean_id_number(std::string_view input) {
+  if (input.size() > 128) return "";
+  const std::string folded = forms::fold_fullwidth(input);
+  std::string s;
+  for (char c : folded) {
+    if (c == ' ' || c == '-' || c == '\t') continue;
+    s.push_back(c == 'x' ? 'X' : c);
+  }
+  auto digits = [&](size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+    }
+    return true;
+  };
+  if (s.size() == 15 && digits(15)) {
+    s = s.substr(0, 6) + "19" + s.substr(6);
+    s.push_back(forms::id_check_char(s));
+    return s;
+  }
+  if (s.size() == 18 && digits(17) && ((s[17] >= '0' && s[17] <= '9') || s[17] == 'X')) return s;
+  return "";
+}
+
+std::string to_simplified(std::string_view text) { return simplifier().convert(text); }
+
+std::string canonical_name(std::string_view name) { return to_simplified(normalize_name(name)); }
+
+std::string name_key(std::string_view name) {
+  return name_without_separators(canonical_name(name));
+}
+
+std::optional<std::string> normalize_phone(std::string_view input) {
+  return forms::normalize_phone(input);
+}
+
+std::optional<std::string> normalize_date(std::string_view input) {
+  return forms::normalize_date(input);
+}
+
+int id_distance(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return 2;
+  std::vector<size_t> diff;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) {
+      diff.push_back(i);
+      if (diff.size() > 2) return 2;
+    }
+  }
+  if (diff.empty()) return 0;
+  if (diff.size() == 1) return 1;
+  const size_t i = diff[0], j = diff[1];
+  if (j == i + 1 && a[i] == b[j] && a[j] == b[i]) return 1;
+  return 2;
+}
+
+std::vector<std::string> id_neighbours(std::string_view cleaned) {
+  std::vector<std::string> out;
+  if (cleaned.size() != 18) return out;
+  std::string s(cleaned);
+  auto valid = [](const std::string& x) { return forms::parse_id_number(x).id.has_value(); };
+  for (size_t i = 0; i < 18; ++i) {
+    const char orig = s[i];
+    if (i == 17) {
+      const char c = forms::id_check_char(s);
+      if (c != orig && c != '?') {
+        s[17] = c;
+        if (valid(s)) out.push_back(s);
+      }
+    } else {
+      for (char d = '0'; d <= '9'; ++d) {
+        if (d == orig) continue;
+        s[i] = d;
+        if (forms::id_check_char(s) == s[17] && valid(s)) out.push_back(s);
+      }
+    }
+    s[i] = orig;
+  }
+  for (size_t i = 0; i + 1 < 18; ++i) {
+    if (s[i] == s[i + 1]) continue;
+    std::swap(s[i], s[i + 1]);
+    if (valid(s)) out.push_back(s);
+    std::swap(s[i], s[i + 1]);
+  }
+  return out;
+}
+
+std::string mask_id_number(std::string_view id) {
+  if (id.size() <= 8) return std::string(id.size(), '*');
+  return std::string(id.substr(0, 4)) + std::string(id.size() - 8, '*') +
+         std::string(id.substr(id.size() - 4));
+}
+
+}  // namespace yb::dedupe
