@@ -130,6 +130,10 @@ CREATE TABLE upstream_records (
   PRIMARY KEY (connector_id, subject_key)
 );
 )sql"},
+      {4, "assisted entry: how a submission was collected (channel, paper form reference)", R"sql(
+ALTER TABLE submissions ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE submissions ADD COLUMN paper_ref TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

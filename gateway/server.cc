@@ -292,6 +292,7 @@ Server::Server(Services services, ServerOptions opts)
   impl_->hooks();
   impl_->routes();
   add_admin_routes(*impl_);
+  add_web_routes(*impl_);
 }
 
 Server::~Server() = default;
