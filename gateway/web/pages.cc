@@ -419,7 +419,8 @@ Json Pages::who(const std::string& lang, const forms::Form* form, const Json& va
       if (f.def.type == FieldType::kIdNumber) {
         out["masked"].push_back(
             {{"label", label(lang, f.def.label)}, {"value", mask_id_number(v)}});
-      } else if (f.def.sensitivity == forms::Sensitivity::kSensitive) {
+      } else if (f.def.sensitivity == forms::Sensitivity::kSensitive &&
+                 f.def.type == FieldType::kText) {  // a bank account; coded answers not shown
         out["masked"].push_back(
             {{"label", label(lang, f.def.label)}, {"value", mask_sensitive(v)}});
       } else if (f.def.type == FieldType::kText && out["who"] == "") {
