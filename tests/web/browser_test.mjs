@@ -91,6 +91,11 @@ async function newPage(opts = {}) {
   page.on('pageerror', e => { console.log('page error: ' + e.message); failures++; });
   return { ctx, page };
 }
+// Clicks and waits for the new document (also when the URL stays the same, as after a re-render).
+async function clickAndLoad(page, selector) {
+  await Promise.all([page.waitForEvent('framenavigated', { predicate: f => f === page.mainFrame() }), page.click(selector)]);
+  await page.waitForLoadState('load');
+}
 async function login(page) {
   await page.goto(base + '/');
   await page.fill('#username', 'cadre1');
@@ -169,7 +174,7 @@ try {
     check(await page.locator('[data-key="disability.type"]').isVisible(), 'disability type shown when has_disability = yes');
     await page.check(`[name="person.has_disability"][value="${v['person.has_disability']}"]`);
     check(/^\d+$/.test(await page.inputValue('[name="person.age"]')), 'age calculated live from the birth date');
-    await Promise.all([page.waitForLoadState('load'), page.click('button.submit')]);
+    await clickAndLoad(page, 'button.submit');
     const summary = await page.locator('#summary').textContent();
     check(/需要修改/.test(summary) && /姓名/.test(summary) && /身份证/.test(summary), 'error summary names both problems: ' + summary.slice(0, 80));
     check((await page.locator('#f-person-id_number-w .err').textContent()).length > 0, 'error beside the ID number field');
@@ -208,12 +213,12 @@ try {
     for (const [k, val] of Object.entries(top)) await setField(page, k, val);  // no JS: all shown
     for (const [k, val] of Object.entries(m0)) await setField(page, `household.members[0].${k}`, val);
     // "add one" without JS: the server answers the same page with one more item, answers kept
-    await Promise.all([page.waitForLoadState('load'), page.click('button.add')]);
+    await clickAndLoad(page, 'button.add');
     check(await page.locator('.members > .member').count() === 2, 'no-JS: server added a second member');
     check(await page.inputValue('[name="household.members[0].name"]') === m0.name, 'no-JS: first member kept after adding');
     for (const [k, val] of Object.entries(m1)) await setField(page, `household.members[1].${k}`, val);
     await page.fill('[name="household.size"]', '八');
-    await Promise.all([page.waitForLoadState('load'), page.click('button.submit')]);
+    await clickAndLoad(page, 'button.submit');
     check(/家庭人口数/.test(await page.locator('#summary').textContent()), 'no-JS: error summary after a bad household size');
     check(await page.inputValue('[name="household.size"]') === '八', 'no-JS: the bad value is shown back to fix');
     check(await page.inputValue('[name="household.members[1].name"]') === m1.name, 'no-JS: second member kept');
@@ -285,7 +290,7 @@ try {
     const { ctx, page } = await newPage();
     await login(page);
     await page.goto(base + '/forms/resident_household');
-    await Promise.all([page.waitForLoadState('load'), page.click('a.elder-toggle')]);
+    await clickAndLoad(page, 'a.elder-toggle');
     check(await page.evaluate(() => document.documentElement.classList.contains('elder')), 'elder mode on after one tap');
     const m = await page.evaluate(() => {
       const i = document.querySelector('input[name="person.name"]');
@@ -298,14 +303,14 @@ try {
     await page.goto(base + '/forms/resident_household');
     await axe(page, 'form-elder');
     await page.screenshot({ path: path.join(out, 'elder-form.png'), fullPage: false });
-    await Promise.all([page.waitForLoadState('load'), page.click('a[hreflang="ug"]')]);
+    await clickAndLoad(page, 'a[hreflang="ug"]');
     check(await page.evaluate(() => document.documentElement.dir) === 'rtl' && await page.evaluate(() => document.documentElement.lang) === 'ug', 'Uyghur page is dir=rtl lang=ug');
     check(/ئائىلە/.test(await page.locator('h1').textContent()), 'Uyghur form title');
     await axe(page, 'form-ug');
     await page.screenshot({ path: path.join(out, 'ug-form.png'), fullPage: false });
     await page.goto(base + '/home');
     await page.screenshot({ path: path.join(out, 'ug-home.png'), fullPage: false });
-    await Promise.all([page.waitForLoadState('load'), page.click('a[hreflang="en"]')]);
+    await clickAndLoad(page, 'a[hreflang="en"]');
     check(await page.evaluate(() => document.documentElement.dir) === 'ltr', 'English page is ltr');
     await ctx.close();
   }
