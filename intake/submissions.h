@@ -51,7 +51,7 @@ struct Receipt {
   int form_version = 0;
   std::string org_unit;
   int64_t received_at_ms = 0;
-  bool replayed = false;  // the same client_id and content was stored before (answer 200)
+  bool replayed = false;           // the same client_id and content was stored before (answer 200)
   std::string channel, paper_ref;  // assisted entry (empty when not assisted)
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
   Json to_json() const;
