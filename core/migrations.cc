@@ -186,6 +186,10 @@ CREATE TABLE duplicate_reviews (
 );
 CREATE INDEX duplicate_reviews_status ON duplicate_reviews(status, id);
 )sql"},
+      {4, "assisted entry: how a submission was collected (channel, paper form reference)", R"sql(
+ALTER TABLE submissions ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE submissions ADD COLUMN paper_ref TEXT NOT NULL DEFAULT '';
+)sql"},
       // (3, 4 and 5 are taken by the subject registry, assisted entry and the audit log.)
       {6, "burden accounting per submission", R"sql(
 CREATE TABLE submission_burden (

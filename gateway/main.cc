@@ -121,6 +121,8 @@ int serve(int argc, char** argv) {
   cfg.deliver = cfg.engine.workers > 0;
   cfg.engine.lease_ms = int_option(vm, "delivery-lease", 10, 86400) * 1000;
   cfg.demo = vm["demo"].as<bool>();
+  // The demo lets test and accessibility tools inject <script> elements (docs/api.md, web pages).
+  cfg.server.web_allow_injected_scripts = cfg.demo;
   cfg.admin_password = env_or_empty("YIBIAO_ADMIN_PASSWORD");
   cfg.demo_password = env_or_empty("YIBIAO_DEMO_PASSWORD");
   const auto level = spdlog::level::from_str(vm["log-level"].as<std::string>());

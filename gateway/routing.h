@@ -3,6 +3,7 @@
 // files (routes_*.cc) and add themselves through add_*_routes(Routing&). Internal to gateway/.
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include <httplib.h>
@@ -19,6 +20,7 @@ struct Routing {
   Services s;
   ServerOptions opts;
   httplib::Server http;
+  std::shared_ptr<void> web_state;  // the web pages' renderer (routes_web.cc)
 
   Routing(Services services, ServerOptions o) : s(std::move(services)), opts(std::move(o)) {}
 
@@ -37,5 +39,6 @@ struct Routing {
 void add_admin_routes(Routing& rt);      // connectors, deliveries, secrets, feeds (routes_admin.cc)
 void add_dashboard_routes(Routing& rt);  // the county dashboard, JSON and SVG charts
 void add_subject_routes(Routing& rt);    // subjects lookup/search/match, duplicate review
+void add_web_routes(Routing& rt);        // the cadre's web pages (routes_web.cc, gateway/web/)
 
 }  // namespace yb::gateway

@@ -296,6 +296,7 @@ Server::Server(Services services, ServerOptions opts)
   add_admin_routes(*impl_);
   add_dashboard_routes(*impl_);
   add_subject_routes(*impl_);
+  add_web_routes(*impl_);
 }
 
 Server::~Server() = default;

@@ -29,6 +29,9 @@ struct ServerOptions {
   int keep_alive_timeout_s = 5;
   int keep_alive_max_requests = 1000;
   int listen_backlog = 1024;
+  // Web pages' Content-Security-Policy also admits inline <script> elements (never inline
+  // event handlers or styles), so tools such as axe-core can be injected. Demo mode only.
+  bool web_allow_injected_scripts = false;
 };
 
 // Everything the handlers need, owned elsewhere (main wires it).

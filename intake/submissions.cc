@@ -41,12 +41,17 @@ std::string today(const Clock& clock, int offset_min) {
 
 }  // namespace
 
+bool valid_channel(const std::string& c) {
+  return c.empty() || c == "in_person" || c == "phone" || c == "paper";
+}
+
 Result<SubmitRequest> decode_submit_request(Json&& body) {
   std::vector<FieldError> errs;
   SubmitRequest r;
   for (auto it = body.begin(); it != body.end(); ++it) {
     const auto& k = it.key();
-    if (k != "form" && k != "client_id" && k != "org_unit" && k != "values") {
+    if (k != "form" && k != "client_id" && k != "org_unit" && k != "values" && k != "channel" &&
+        k != "paper_ref") {
       errs.push_back({k,
                       "unknown_field",
                       {"请求中有无法识别的项 “" + k + "”，请删除它",
@@ -79,6 +84,22 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
   }
   std::string org;
   if (str("org_unit", false, &org)) r.org_unit = org;
+  if (str("channel", false, &r.channel) && !valid_channel(r.channel)) {
+    errs.push_back({"channel",
+                    "not_a_choice",
+                    {"录入方式应为 in_person（当面）、phone（电话）或 paper（纸质表）",
+                     "channel must be in_person, phone or paper"}});
+  }
+  if (str("paper_ref", false, &r.paper_ref) && r.paper_ref.size() > 64) {
+    errs.push_back({"paper_ref",
+                    "max_length",
+                    {"纸质表编号最多 64 个字符，请核对", "paper_ref is at most 64 characters"}});
+  }
+  if (!r.paper_ref.empty() && r.channel.empty()) {
+    errs.push_back({"paper_ref",
+                    "requires_channel",
+                    {"填写纸质表编号时请同时选择录入方式", "paper_ref needs a channel"}});
+  }
   auto v = body.find("values");
   if (v == body.end()) {
     errs.push_back({"values", "required", {"缺少填写内容 values", "Missing values"}});
@@ -116,6 +137,8 @@ Json Receipt::to_json() const {
     }
     j["subjects"] = std::move(a);
   }
+  if (!channel.empty()) j["channel"] = channel;
+  if (!paper_ref.empty()) j["paper_ref"] = paper_ref;
   return j;
 }
 
@@ -191,17 +214,17 @@ std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
                                                             std::string* content_hash) {
   return db_.with_conn([&](db::Conn& c) -> std::optional<Receipt> {
     auto qr = c.cached(
-        "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
-        "WHERE author_id = ? AND client_id = ?");
+        "SELECT id, form_id, form_version, org_code, received_at, content_hash, channel, "
+        "paper_ref FROM submissions WHERE author_id = ? AND client_id = ?");
     if (!qr) return std::nullopt;
     auto& q = *qr;
     q->bind(1, author_id).bind(2, client_id);
     auto r = q->step();
     if (!r || !*r) return std::nullopt;
     if (content_hash) *content_hash = q->get_text(5);
-    return Receipt{
-        q->get_int(0), client_id, q->get_text(1), static_cast<int>(q->get_int(2)), q->get_text(3),
-        q->get_int(4), true};
+    return Receipt{q->get_int(0),  client_id,     q->get_text(1), static_cast<int>(q->get_int(2)),
+                   q->get_text(3), q->get_int(4), true,           q->get_text(6),
+                   q->get_text(7)};
   });
 }
 
@@ -234,7 +257,9 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   }
   // The idempotency key covers what the client sent, in canonical (sorted-key) form.
   // (dump() writes object keys sorted, so equal content gives equal text.)
-  const std::string hash = crypto::sha256_hex(req.form_id + '\n' + org + '\n' + req.values.dump());
+  std::string hashed = req.form_id + '\n' + org + '\n' + req.values.dump();
+  if (!req.channel.empty()) hashed += '\n' + req.channel + '\n' + req.paper_ref;
+  const std::string hash = crypto::sha256_hex(hashed);
 
   // A replay (an offline queue resending, a retry after a lost answer) is answered from what
   // is stored, before any validation or rendering: it may even have been stored under an older
@@ -270,8 +295,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   const int64_t now = clock_.now_ms();
   auto s = writer_.run([&](db::Conn& c) -> Status {
     auto qr = c.cached(
-        "SELECT id, form_id, form_version, org_code, received_at, content_hash FROM submissions "
-        "WHERE author_id = ? AND client_id = ?");
+        "SELECT id, form_id, form_version, org_code, received_at, content_hash, channel, "
+        "paper_ref FROM submissions WHERE author_id = ? AND client_id = ?");
     if (!qr) return qr.take_error();
     auto& q = *qr;
     q->bind(1, author.id).bind(2, req.client_id);
@@ -282,25 +307,23 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
         is_conflict = true;
         return ok_status();
       }
-      out = Receipt{q->get_int(0),
-                    req.client_id,
-                    q->get_text(1),
-                    static_cast<int>(q->get_int(2)),
-                    q->get_text(3),
-                    q->get_int(4),
-                    true};
+      out = Receipt{q->get_int(0),  req.client_id, q->get_text(1), static_cast<int>(q->get_int(2)),
+                    q->get_text(3), q->get_int(4), true,           q->get_text(6),
+                    q->get_text(7)};
       return ok_status();
     }
     auto insr = c.cached(
         "INSERT INTO submissions (author_id, client_id, form_id, form_version, org_code, "
-        "content_hash, values_json, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "content_hash, values_json, received_at, channel, paper_ref) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insr) return insr.take_error();
     auto& ins = *insr;
     ins->bind(1, author.id).bind(2, req.client_id).bind(3, (*form)->id).bind(4, (*form)->version);
     ins->bind(5, org).bind(6, hash).bind(7, values_text).bind(8, now);
+    ins->bind(9, req.channel).bind(10, req.paper_ref);
     if (auto st = ins->run(); !st) return st;
-    out =
-        Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false};
+    out = Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false,
+                  req.channel,        req.paper_ref};
     out.burden = burden;
     if (auto st = store_burden(c, out.id, burden); !st) return st;
     if (auto st = connectors::insert_deliveries(c, out.id, org, now, planned); !st) return st;
@@ -339,8 +362,8 @@ Result<StoredSubmission> SubmissionService::get(const admin::User& reader, int64
   auto row = db_.with_conn([&](db::Conn& c) -> Result<StoredSubmission> {
     auto q = c.prepare(
         "SELECT s.id, s.client_id, s.form_id, s.form_version, s.org_code, s.received_at, "
-        "u.username, s.values_json FROM submissions s JOIN users u ON u.id = s.author_id "
-        "WHERE s.id = ?");
+        "u.username, s.values_json, s.channel, s.paper_ref FROM submissions s "
+        "JOIN users u ON u.id = s.author_id WHERE s.id = ?");
     if (!q) return q.take_error();
     q->bind(1, id);
     auto r = q->step();
@@ -352,7 +375,8 @@ Result<StoredSubmission> SubmissionService::get(const admin::User& reader, int64
     StoredSubmission s;
     s.receipt =
         Receipt{q->get_int(0),  q->get_text(1), q->get_text(2), static_cast<int>(q->get_int(3)),
-                q->get_text(4), q->get_int(5),  false};
+                q->get_text(4), q->get_int(5),  false,          q->get_text(8),
+                q->get_text(9)};
     s.author = q->get_text(6);
     s.values = Json::parse(q->get_text(7), nullptr, false);
     return s;
@@ -364,6 +388,35 @@ Result<StoredSubmission> SubmissionService::get(const admin::User& reader, int64
   }
   load_deliveries(row->receipt);
   return row;
+}
+
+Result<std::vector<StoredSubmission>> SubmissionService::recent(const admin::User& author,
+                                                                int limit) {
+  auto rows = db_.with_conn([&](db::Conn& c) -> Result<std::vector<StoredSubmission>> {
+    auto q = c.prepare(
+        "SELECT id, client_id, form_id, form_version, org_code, received_at, values_json, "
+        "channel, paper_ref FROM submissions WHERE author_id = ? ORDER BY id DESC LIMIT ?");
+    if (!q) return q.take_error();
+    q->bind(1, author.id).bind(2, int64_t{limit});
+    std::vector<StoredSubmission> out;
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      StoredSubmission s;
+      s.receipt =
+          Receipt{q->get_int(0),  q->get_text(1), q->get_text(2), static_cast<int>(q->get_int(3)),
+                  q->get_text(4), q->get_int(5),  false,          q->get_text(7),
+                  q->get_text(8)};
+      s.author = author.username;
+      s.values = Json::parse(q->get_text(6), nullptr, false);
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+  if (!rows) return rows;
+  for (auto& s : *rows) load_deliveries(s.receipt);
+  return rows;
 }
 
 }  // namespace yb::intake

@@ -36,7 +36,14 @@ struct SubmitRequest {
   std::string client_id;
   std::optional<std::string> org_unit;
   Json values;
+  // Assisted entry: entered on behalf of a resident. "" (the cadre's own entry), "in_person",
+  // "phone" or "paper"; paper_ref is the paper form's number (optional, at most 64 chars).
+  std::string channel;
+  std::string paper_ref;
 };
+
+// True for the channel values decode_submit_request accepts.
+bool valid_channel(const std::string& c);
 
 // Checks the envelope of a submission request (types, client_id format, unknown members) and
 // returns it decoded. ALL problems at once, as kValidation. Pure.
@@ -50,7 +57,8 @@ struct Receipt {
   int form_version = 0;
   std::string org_unit;
   int64_t received_at_ms = 0;
-  bool replayed = false;  // the same client_id and content was stored before (answer 200)
+  bool replayed = false;           // the same client_id and content was stored before (answer 200)
+  std::string channel, paper_ref;  // assisted entry (empty when not assisted)
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
   std::optional<Burden> burden;                      // what this answer saved (burden.h)
   std::vector<dedupe::Linked> subjects;  // persons and household recorded (not on replays)
@@ -81,6 +89,9 @@ class SubmissionService {
   // A stored submission, if it lies within the reader's scope (kNotFound otherwise, so that
   // existence is not revealed).
   Result<StoredSubmission> get(const admin::User& reader, int64_t id);
+
+  // The author's latest submissions, newest first, with their deliveries (at most `limit`).
+  Result<std::vector<StoredSubmission>> recent(const admin::User& author, int limit);
 
  private:
   // Fills r.deliveries from the database.

@@ -29,6 +29,10 @@ TestGateway::TestGateway(const std::function<void(gateway::AppConfig&)>& tweak,
   REQUIRE(port.ok());
   port_ = *port;
   thread_ = std::thread([this] { app_->serve(); });
+  // One answered request proves the server loop runs: a stop() before it starts would be
+  // missed and the destructor would wait for ever in accept().
+  auto ready = get("/healthz");
+  REQUIRE_MESSAGE(ready, "the test gateway did not answer /healthz");
 }
 
 TestGateway::~TestGateway() { shutdown(); }

@@ -1,0 +1,406 @@
+// The cadre's HTML pages over real HTTP against the real gateway (TestGateway: App on port 0,
+// temporary database, demo county): cookie flags, CSRF, the Content-Security-Policy, escaping of
+// hostile values, form posts without JavaScript re-rendering what was typed, masking, and the
+// assisted-entry channel through both the pages and the JSON API. Plus the pure helpers.
+#include <doctest/doctest.h>
+
+#include "admin/demo.h"
+#include "gateway/web/pages.h"
+#include "tests/support/test_gateway.h"
+
+using namespace yb;
+using Json = nlohmann::json;
+using test::TestGateway;
+
+namespace {
+
+std::string enc(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& kv) {
+  std::string b;
+  for (const auto& [k, v] : kv) b += (b.empty() ? "" : "&") + enc(k) + "=" + enc(v);
+  return b;
+}
+
+// The value of `name=` in the first Set-Cookie that sets it, and that header line.
+std::string set_cookie_line(const httplib::Result& r, const std::string& name) {
+  for (size_t i = 0; i < r->get_header_value_count("Set-Cookie"); ++i) {
+    std::string h = r->get_header_value("Set-Cookie", i);
+    if (h.rfind(name + "=", 0) == 0) return h;
+  }
+  return "";
+}
+std::string cookie_value(const std::string& line) {
+  auto eq = line.find('='), semi = line.find(';');
+  return line.substr(eq + 1, semi - eq - 1);
+}
+
+std::string hidden(const std::string& html, const std::string& name) {
+  std::string key = "name=\"" + name + "\" value=\"";
+  auto p = html.find(key);
+  if (p == std::string::npos) return "";
+  p += key.size();
+  return html.substr(p, html.find('"', p) - p);
+}
+
+// A browser without JavaScript: keeps its cookies, sends forms url-encoded.
+struct Browser {
+  const TestGateway& gw;
+  std::map<std::string, std::string> cookies;
+  httplib::Headers extra;
+
+  httplib::Headers headers() const {
+    httplib::Headers h = extra;
+    std::string c;
+    for (const auto& [k, v] : cookies) c += (c.empty() ? "" : "; ") + k + "=" + v;
+    if (!c.empty()) h.emplace("Cookie", c);
+    return h;
+  }
+  void keep(const httplib::Result& r) {
+    for (size_t i = 0; i < r->get_header_value_count("Set-Cookie"); ++i) {
+      std::string h = r->get_header_value("Set-Cookie", i);
+      auto eq = h.find('=');
+      std::string v = cookie_value(h);
+      if (h.find("Max-Age=0") != std::string::npos) {
+        cookies.erase(h.substr(0, eq));
+      } else {
+        cookies[h.substr(0, eq)] = v;
+      }
+    }
+  }
+  httplib::Result get(const std::string& path) {
+    auto r = gw.client().Get(path, headers());
+    REQUIRE(r);
+    keep(r);
+    return r;
+  }
+  httplib::Result post(const std::string& path, const std::string& body) {
+    auto r = gw.client().Post(path, headers(), body, "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    keep(r);
+    return r;
+  }
+  void login(const std::string& user = "cadre1") {
+    auto page = get("/");
+    auto r = post("/login", form_body({{"_csrf", hidden(page->body, "_csrf")},
+                                       {"username", user},
+                                       {"password", test::kDemoPassword},
+                                       {"next", "/home"}}));
+    REQUIRE(r->status == 303);
+    REQUIRE(cookies.count("yb_session"));
+  }
+};
+
+// The demo form's answer as a form post, members as household.members[i].key.
+std::vector<std::pair<std::string, std::string>> as_post(const Json& values) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    if (it->is_array() && it.key() == "household.members") {
+      for (size_t i = 0; i < it->size(); ++i) {
+        for (auto c = (*it)[i].begin(); c != (*it)[i].end(); ++c) {
+          kv.emplace_back(it.key() + "[" + std::to_string(i) + "]." + c.key(),
+                          c->is_string() ? c->get<std::string>() : c->dump());
+        }
+      }
+    } else if (it->is_array()) {
+      for (const auto& x : *it) kv.emplace_back(it.key(), x.get<std::string>());
+    } else {
+      kv.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
+    }
+  }
+  return kv;
+}
+
+}  // namespace
+
+TEST_CASE("pages: strict CSP, no inline script or style, zh-CN by default") {
+  TestGateway gw;
+  Browser b{gw};
+  auto r = b.get("/");
+  CHECK(r->status == 200);
+  const std::string csp = r->get_header_value("Content-Security-Policy");
+  CHECK(csp.find("script-src 'self'") != std::string::npos);
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
+  CHECK(r->body.find("<html lang=\"zh-CN\" dir=\"ltr\"") != std::string::npos);
+  CHECK(r->body.find("<script src=\"/static/app.js\"") != std::string::npos);
+  CHECK(r->body.find("<script>") == std::string::npos);
+  CHECK(r->body.find(" style=") == std::string::npos);
+  CHECK(r->body.find(" onclick=") == std::string::npos);
+  CHECK(r->body.find("长辈版") != std::string::npos);
+  b.login();
+  auto form = b.get("/forms/resident_household");
+  CHECK(form->status == 200);
+  CHECK(form->body.find(" style=") == std::string::npos);
+  CHECK(form->body.find("<script>") == std::string::npos);
+  auto js = b.get("/static/app.js");
+  CHECK(js->status == 200);
+  CHECK(js->get_header_value("Content-Type").find("javascript") != std::string::npos);
+}
+
+TEST_CASE("login: CSRF token required; the session cookie is HttpOnly, SameSite=Strict") {
+  TestGateway gw;
+  Browser b{gw};
+  b.get("/");
+  auto bad = b.post("/login", form_body({{"_csrf", "0123456789abcdef0123456789abcdef"},
+                                         {"username", "cadre1"},
+                                         {"password", test::kDemoPassword}}));
+  CHECK(bad->status == 403);
+  CHECK(set_cookie_line(bad, "yb_session").empty());
+
+  auto page = b.get("/");
+  auto wrong = b.post("/login", form_body({{"_csrf", hidden(page->body, "_csrf")},
+                                           {"username", "cadre1"},
+                                           {"password", "wrong-password"}}));
+  CHECK(wrong->status == 401);
+  CHECK(wrong->body.find("用户名或密码不对") != std::string::npos);
+  CHECK(wrong->body.find("value=\"cadre1\"") != std::string::npos);  // the username is kept
+
+  auto ok = b.post("/login", form_body({{"_csrf", hidden(page->body, "_csrf")},
+                                        {"username", "cadre1"},
+                                        {"password", test::kDemoPassword},
+                                        {"next", "//evil.example/"}}));
+  CHECK(ok->status == 303);
+  CHECK(ok->get_header_value("Location") == "/home");  // never off-site
+  const std::string line = set_cookie_line(ok, "yb_session");
+  CHECK(line.find("HttpOnly") != std::string::npos);
+  CHECK(line.find("SameSite=Strict") != std::string::npos);
+  CHECK(line.find("Secure") == std::string::npos);  // plain HTTP here
+
+  // Behind a TLS-terminating proxy the cookie is Secure.
+  Browser tls{gw};
+  tls.extra.emplace("X-Forwarded-Proto", "https");
+  auto p2 = tls.get("/");
+  auto ok2 = tls.post("/login", form_body({{"_csrf", hidden(p2->body, "_csrf")},
+                                           {"username", "cadre1"},
+                                           {"password", test::kDemoPassword}}));
+  CHECK(set_cookie_line(ok2, "yb_session").find("; Secure") != std::string::npos);
+}
+
+TEST_CASE("pages need a session; logout needs the CSRF token and ends the session") {
+  TestGateway gw;
+  Browser b{gw};
+  auto r = b.get("/home");
+  CHECK(r->status == 303);
+  CHECK(r->get_header_value("Location") == "/?next=/home");
+  auto status = b.get("/submissions/1/status");
+  CHECK(status->status == 401);
+  b.login();
+  CHECK(b.get("/home")->status == 200);
+  auto forged = b.post("/logout", "_csrf=forged");
+  CHECK(forged->status == 403);
+  CHECK(b.get("/home")->status == 200);
+  auto home = b.get("/home");
+  auto out = b.post("/logout", form_body({{"_csrf", hidden(home->body, "_csrf")}}));
+  CHECK(out->status == 303);
+  CHECK(b.get("/home")->status == 303);
+}
+
+TEST_CASE("form post without JavaScript: CSRF, errors beside fields, typed values kept, escaped") {
+  TestGateway gw;
+  Browser b{gw};
+  b.login();
+  auto page = b.get("/forms/resident_household");
+  const std::string csrf = hidden(page->body, "_csrf");
+  const std::string client_id = hidden(page->body, "_client_id");
+  CHECK(client_id.size() > 8);
+
+  Json v = admin::demo_sample_values(5);
+  const std::string hostile = "<script>alert(1)</script>\"'&";
+  v["person.name"] = hostile;
+  v["person.id_number"] = "11010119900307123";  // 17 characters
+  auto kv = as_post(v);
+  kv.emplace_back("_client_id", client_id);
+
+  // Without the token: refused, nothing stored.
+  auto forged = b.post("/forms/resident_household", form_body(kv));
+  CHECK(forged->status == 403);
+
+  kv.emplace_back("_csrf", csrf);
+  auto r = b.post("/forms/resident_household", form_body(kv));
+  CHECK(r->status == 422);
+  const std::string& html = r->body;
+  CHECK(html.find("<script>alert(1)") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&apos;&amp;") != std::string::npos);
+  CHECK(html.find("value=\"11010119900307123\"") != std::string::npos);  // kept to fix
+  CHECK(html.find("aria-invalid=\"true\"") != std::string::npos);
+  CHECK(html.find("href=\"#f-person-id_number\"") != std::string::npos);  // summary links
+  CHECK(html.find("处需要修改") != std::string::npos);
+  // both members are still there, and the same client id (a retry stores once)
+  CHECK(html.find("name=\"household.members[1].name\"") != std::string::npos);
+  CHECK(hidden(html, "_client_id") == client_id);
+  CHECK(b.get("/home")->body.find("sub-card") == std::string::npos);  // nothing stored
+}
+
+TEST_CASE("form post without JavaScript: add and remove repeat items, then a stored answer") {
+  TestGateway gw;
+  Browser b{gw};
+  b.login();
+  auto page = b.get("/forms/resident_household");
+  const std::string csrf = hidden(page->body, "_csrf");
+  auto add = b.post("/forms/resident_household", form_body({{"_csrf", csrf},
+                                                            {"household.members[0].name", "张三"},
+                                                            {"_action", "add:household.members"}}));
+  CHECK(add->status == 200);
+  CHECK(add->body.find("name=\"household.members[1].name\"") != std::string::npos);
+  CHECK(add->body.find("value=\"张三\"") != std::string::npos);
+  auto rm =
+      b.post("/forms/resident_household", form_body({{"_csrf", csrf},
+                                                     {"household.members[0].name", "张三"},
+                                                     {"household.members[1].name", "李四"},
+                                                     {"_action", "remove:household.members:0"}}));
+  CHECK(rm->body.find("value=\"李四\"") != std::string::npos);
+  CHECK(rm->body.find("value=\"张三\"") == std::string::npos);
+
+  Json v = admin::demo_sample_values(6);
+  auto kv = as_post(v);
+  kv.emplace_back("_csrf", csrf);
+  kv.emplace_back("_client_id", "w-test-1");
+  kv.emplace_back("_channel", "phone");
+  kv.emplace_back("_paper_ref", "");
+  auto ok = b.post("/forms/resident_household", form_body(kv));
+  REQUIRE(ok->status == 303);
+  const std::string where = ok->get_header_value("Location");
+  CHECK(where.rfind("/submissions/", 0) == 0);
+  // The same post again (a double tap, an offline queue resending) lands on the same receipt.
+  auto again = b.post("/forms/resident_household", form_body(kv));
+  CHECK(again->get_header_value("Location") == where);
+
+  auto receipt = b.get(where);
+  CHECK(receipt->status == 200);
+  const std::string id = v["person.id_number"];
+  CHECK(receipt->body.find(id) == std::string::npos);  // masked
+  CHECK(receipt->body.find(id.substr(0, 3) + "***********" + id.substr(14)) != std::string::npos);
+  CHECK(receipt->body.find("电话代填") != std::string::npos);
+  CHECK(receipt->body.find("data-connector=\"civil_affairs\"") != std::string::npos);
+  auto home = b.get("/home");
+  CHECK(home->body.find(id) == std::string::npos);
+  auto st = b.get(where + "/status");
+  CHECK(st->status == 200);
+  auto sj = Json::parse(st->body);
+  CHECK(sj["deliveries"].size() >= 3);
+  CHECK(sj["deliveries"][0].contains("label"));
+
+  // The JSON API sees the channel stored with the submission.
+  auto token = gw.login("cadre1");
+  auto api = gw.get("/api/v1" + where, token);
+  REQUIRE(api);
+  CHECK(Json::parse(api->body)["channel"] == "phone");
+}
+
+TEST_CASE("JSON API: assisted entry channel and paper reference; bad ones 422") {
+  TestGateway gw;
+  auto token = gw.login("cadre1");
+  Json body = {{"form", "resident_household"},
+               {"client_id", "paper-1"},
+               {"channel", "paper"},
+               {"paper_ref", "南高-2026-017"},
+               {"values", admin::demo_sample_values(7)}};
+  auto r = gw.post("/api/v1/submissions", body.dump(), token);
+  REQUIRE(r);
+  CHECK(r->status == 201);
+  auto j = Json::parse(r->body);
+  CHECK(j["channel"] == "paper");
+  CHECK(j["paper_ref"] == "南高-2026-017");
+  auto stored = gw.get("/api/v1/submissions/" + std::to_string(j["id"].get<int64_t>()), token);
+  CHECK(Json::parse(stored->body)["paper_ref"] == "南高-2026-017");
+
+  body["client_id"] = "paper-2";
+  body["channel"] = "carrier-pigeon";
+  auto bad = gw.post("/api/v1/submissions", body.dump(), token);
+  CHECK(bad->status == 422);
+  CHECK(bad->body.find("channel") != std::string::npos);
+  body["channel"] = nullptr;
+  body["paper_ref"] = std::string(65, 'x');
+  auto bad2 = gw.post("/api/v1/submissions", body.dump(), token);
+  CHECK(bad2->status == 422);
+}
+
+TEST_CASE("language and elder mode: remembered in cookies, Uyghur right to left") {
+  TestGateway gw;
+  Browser b{gw};
+  auto r = b.get("/prefs?lang=ug&next=/");
+  CHECK(r->status == 303);
+  CHECK(r->get_header_value("Location") == "/");
+  auto ug = b.get("/");
+  CHECK(ug->body.find("<html lang=\"ug\" dir=\"rtl\"") != std::string::npos);
+  b.get("/prefs?elder=1&next=//evil.example");
+  CHECK(b.cookies["yb_elder"] == "1");
+  auto elder = b.get("/");
+  CHECK(elder->body.find("class=\"elder\"") != std::string::npos);
+  b.get("/prefs?lang=xx");  // unknown: ignored
+  CHECK(b.cookies["yb_lang"] == "ug");
+}
+
+TEST_CASE("every catalogue has the same keys, every page string comes from one") {
+  gateway::web::Pages p;
+  const auto& zh = p.catalog("zh-CN");
+  for (const char* lang : gateway::web::kLanguages) {
+    const auto& c = p.catalog(lang);
+    CHECK(c.is_object());
+    CHECK(c.size() == zh.size());
+    for (auto it = zh.begin(); it != zh.end(); ++it) {
+      CHECK_MESSAGE(c.contains(it.key()), lang << " lacks " << it.key());
+    }
+  }
+}
+
+TEST_CASE("form-encoded bodies: decoding, repeat items renumbered, empty answers dropped") {
+  using namespace gateway::web;
+  auto p = parse_urlencoded("a=1+2&b=%E5%BC%A0%20x&c&=&d=%zz&e=50%");
+  REQUIRE(p.size() == 6);
+  CHECK(p[0] == std::pair<std::string, std::string>{"a", "1 2"});
+  CHECK(p[1].second == "张 x");
+  CHECK(p[2] == std::pair<std::string, std::string>{"c", ""});
+  CHECK(p[4].second == "%zz");
+  CHECK(p[5].second == "50%");
+
+  TestGateway gw;
+  auto form = gw.app().catalog().published_form("resident_household");
+  REQUIRE(form);
+  auto post = read_form_post(**form, {{"person.name", "王五"},
+                                      {"household.members[7].name", "甲"},
+                                      {"household.members[3].name", "乙"},
+                                      {"household.members[7].sex", "1"},
+                                      {"household.members[9999999].name", "bad"},
+                                      {"household.members[3].nope", "x"},
+                                      {"risk.type", "1"},
+                                      {"risk.type", "3"},
+                                      {"person.phone", ""},
+                                      {"_csrf", "t"},
+                                      {"_action", "add:household.members"},
+                                      {"unknown", "x"}});
+  CHECK(post.csrf == "t");
+  CHECK(post.action == "add:household.members");
+  REQUIRE(post.raw["household.members"].size() == 2);
+  CHECK(post.raw["household.members"][0]["name"] == "甲");
+  CHECK(post.raw["household.members"][0]["sex"] == "1");
+  CHECK(post.raw["household.members"][1]["name"] == "乙");
+  CHECK(post.raw["risk.type"] == Json::array({"1", "3"}));
+  auto values = values_from_raw(**form, post.raw);
+  CHECK_FALSE(values.contains("person.phone"));
+  CHECK_FALSE(values.contains("unknown"));
+  CHECK(values["person.name"] == "王五");
+
+  CHECK(apply_repeat_action(**form, "remove:household.members:0", post.raw));
+  CHECK(post.raw["household.members"].size() == 1);
+  CHECK_FALSE(apply_repeat_action(**form, "remove:person.name:0", post.raw));
+  CHECK_FALSE(apply_repeat_action(**form, "remove:household.members:x", post.raw));
+
+  CHECK(mask_id_number("11010119900307123X") == "110***********123X");
+  CHECK(mask_sensitive("6222021234567890") == "************7890");
+}
