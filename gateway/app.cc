@@ -63,6 +63,16 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
     if (!seed) return seed.take_error();
     a->demo_ = *seed;
   }
+  // Connectors configured before the allowlist existed get nothing sent until the system
+  // admin allows their hosts: say so at start rather than let deliveries fail quietly.
+  if (auto hosts = a->allowlist_->list(); hosts && hosts->empty()) {
+    if (auto snap = a->store_->snapshot(); snap && !(*snap)->empty()) {
+      log->warn(
+          "no upstream host is allowed yet: all {} connectors are refused at send time; "
+          "allow hosts with PUT /api/v1/admin/upstream-hosts (system admin)",
+          (*snap)->size());
+    }
+  }
   a->server_ = std::make_unique<Server>(
       Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->connector_admin_, *a->store_,
                *a->db_, clock, std::move(log), *a->audit_, *a->users_, *a->config_io_,
