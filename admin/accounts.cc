@@ -6,7 +6,9 @@
 namespace yb::admin {
 namespace {
 
-constexpr const char* kRoleNames[] = {"cadre", "county_admin", "auditor", "system_admin"};
+constexpr const char* kRoleNames[] = {"cadre", "county_admin", "auditor", "system_admin",
+                                      "security_admin"};
+constexpr int kRoleCount = 5;
 
 Error unauthenticated() {
   return Error::make(ErrorKind::kUnauthenticated, "unauthenticated",
@@ -19,7 +21,7 @@ Error unauthenticated() {
 const char* to_string(Role r) { return kRoleNames[static_cast<int>(r)]; }
 
 std::optional<Role> role_from_string(const std::string& s) {
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < kRoleCount; ++i) {
     if (s == kRoleNames[i]) return static_cast<Role>(i);
   }
   return std::nullopt;
@@ -135,9 +137,10 @@ bool Accounts::in_scope(const std::optional<std::string>& root, const std::strin
   return false;
 }
 
-Result<User> Accounts::add_user(const std::string& username, const std::string& password, Role role,
-                                const std::optional<std::string>& org_code,
-                                const std::string& display_name) {
+Result<Accounts::NewUser> Accounts::prepare_user(const std::string& username,
+                                                 const std::string& password, Role role,
+                                                 const std::optional<std::string>& org_code,
+                                                 const std::string& display_name) {
   static const std::regex kName("^[a-z0-9_.-]{3,32}$");
   std::vector<FieldError> errs;
   if (!std::regex_match(username, kName)) {
@@ -168,25 +171,109 @@ Result<User> Accounts::add_user(const std::string& username, const std::string& 
     e.details = std::move(errs);
     return e;
   }
-  auto hash = crypto::hash_password(password, opts_.hash_cost);
+  auto hash = hash_password(password);
   if (!hash) return hash.take_error();
-  return db_.with_conn([&](db::Conn& c) -> Result<User> {
-    auto q = c.prepare(
-        "INSERT INTO users (username, password_hash, role, org_code, display_name, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    if (!q) return q.take_error();
-    q->bind(1, username).bind(2, *hash).bind(3, to_string(role)).bind(4, org_code);
-    q->bind(5, display_name).bind(6, clock_.now_s());
-    if (auto s = q->run(); !s) {
-      if (s.error().kind == ErrorKind::kConflict) {
-        return Error::make(ErrorKind::kConflict, "username_taken",
-                           "用户名 " + username + " 已被使用",
-                           "The username " + username + " is taken");
-      }
-      return s.take_error();
+  return NewUser{username, *hash, to_string(role), display_name, org_code};
+}
+
+Result<std::string> Accounts::hash_password(const std::string& password) const {
+  return crypto::hash_password(password, opts_.hash_cost);
+}
+
+Result<User> Accounts::insert_user(db::Conn& c, const NewUser& u) {
+  auto q = c.prepare(
+      "INSERT INTO users (username, password_hash, role, org_code, display_name, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  if (!q) return q.take_error();
+  q->bind(1, u.username).bind(2, u.password_hash).bind(3, u.role).bind(4, u.org_code);
+  q->bind(5, u.display_name).bind(6, clock_.now_s());
+  if (auto s = q->run(); !s) {
+    if (s.error().kind == ErrorKind::kConflict) {
+      return Error::make(ErrorKind::kConflict, "username_taken",
+                         "用户名 " + u.username + " 已被使用",
+                         "The username " + u.username + " is taken");
     }
-    return User{c.last_insert_id(), username, role, org_code, display_name, false};
+    return s.take_error();
+  }
+  return User{c.last_insert_id(), u.username,     *role_from_string(u.role),
+              u.org_code,         u.display_name, false};
+}
+
+Result<User> Accounts::add_user(const std::string& username, const std::string& password, Role role,
+                                const std::optional<std::string>& org_code,
+                                const std::string& display_name) {
+  auto nu = prepare_user(username, password, role, org_code, display_name);
+  if (!nu) return nu.take_error();
+  return db_.with_conn([&](db::Conn& c) { return insert_user(c, *nu); });
+}
+
+Result<std::vector<User>> Accounts::list_users() {
+  return db_.with_conn([&](db::Conn& c) -> Result<std::vector<User>> {
+    auto q = c.prepare(
+        "SELECT id, username, role, org_code, display_name, disabled FROM users ORDER BY "
+        "username");
+    if (!q) return q.take_error();
+    std::vector<User> out;
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      auto role = role_from_string(q->get_text(2));
+      if (!role) continue;  // a role this build does not know reaches nothing
+      out.push_back(User{q->get_int(0), q->get_text(1), *role, q->get_opt_text(3), q->get_text(4),
+                         q->get_int(5) != 0});
+    }
+    return out;
   });
+}
+
+void Accounts::forget_sessions(int64_t user_id) {
+  std::lock_guard lk(mu_);
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user.id == user_id; });
+}
+
+std::vector<FieldError> password_policy_problems(const std::string& username,
+                                                 const std::string& password) {
+  std::vector<FieldError> errs;
+  if (password.size() < 10 || password.size() > 128) {
+    errs.push_back(
+        {"password", "length", {"密码应为10到128个字符", "A password has 10 to 128 characters"}});
+  }
+  bool lower = false, upper = false, digit = false, other = false;
+  for (unsigned char ch : password) {
+    if (ch >= 'a' && ch <= 'z')
+      lower = true;
+    else if (ch >= 'A' && ch <= 'Z')
+      upper = true;
+    else if (ch >= '0' && ch <= '9')
+      digit = true;
+    else
+      other = true;
+  }
+  if (lower + upper + digit + other < 3) {
+    errs.push_back({"password",
+                    "too_simple",
+                    {"密码要包含小写字母、大写字母、数字、符号中的至少三类",
+                     "A password mixes at least three of: lower case, upper case, digits, "
+                     "symbols"}});
+  }
+  if (!username.empty() && username.size() >= 3) {
+    std::string lp = password;
+    std::transform(lp.begin(), lp.end(), lp.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (lp.find(username) != std::string::npos) {
+      errs.push_back({"password",
+                      "contains_username",
+                      {"密码不能包含用户名", "A password must not contain the username"}});
+    }
+  }
+  if (!password.empty() &&
+      std::all_of(password.begin(), password.end(), [&](char ch) { return ch == password[0]; })) {
+    errs.push_back({"password",
+                    "repeated",
+                    {"密码不能是同一个字符重复", "A password is not one character repeated"}});
+  }
+  return errs;
 }
 
 std::optional<User> Accounts::find_user(const std::string& username) {

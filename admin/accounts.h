@@ -21,7 +21,9 @@
 
 namespace yb::admin {
 
-enum class Role { kCadre, kCountyAdmin, kAuditor, kSystemAdmin };
+// security_admin manages accounts (see admin/users.h for who may manage whom); it was added
+// last so the stored names of the others keep their meaning.
+enum class Role { kCadre, kCountyAdmin, kAuditor, kSystemAdmin, kSecurityAdmin };
 const char* to_string(Role r);
 std::optional<Role> role_from_string(const std::string& s);
 
@@ -72,6 +74,12 @@ class LoginThrottle {
   std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
 };
 
+// The password policy for passwords set through the admin API: 10 to 128 characters, at
+// least three of lower case, upper case, digits and other characters, not containing the
+// username, not one character repeated. Empty when the password is acceptable.
+std::vector<FieldError> password_policy_problems(const std::string& username,
+                                                 const std::string& password);
+
 class Accounts {
  public:
   Accounts(db::Database& db, const Clock& clock, AccountsOptions opts);
@@ -87,6 +95,23 @@ class Accounts {
                         const std::optional<std::string>& org_code,
                         const std::string& display_name = "");
   std::optional<User> find_user(const std::string& username);
+  // Every user, ordered by username.
+  Result<std::vector<User>> list_users();
+
+  // The same validation and hashing as add_user, split so that the insert can run inside a
+  // writer job together with its audit record.
+  struct NewUser {
+    std::string username, password_hash, role, display_name;
+    std::optional<std::string> org_code;
+  };
+  Result<NewUser> prepare_user(const std::string& username, const std::string& password, Role role,
+                               const std::optional<std::string>& org_code,
+                               const std::string& display_name);
+  Result<User> insert_user(db::Conn& c, const NewUser& u);
+  Result<std::string> hash_password(const std::string& password) const;
+  // Drops every cached session of the user (after a password reset or disable; the rows
+  // are deleted in the same job as the change).
+  void forget_sessions(int64_t user_id);
   Result<int64_t> count_users();
 
   // Login: checks throttling for both username and client address, then the password.

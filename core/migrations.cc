@@ -190,7 +190,46 @@ CREATE INDEX duplicate_reviews_status ON duplicate_reviews(status, id);
 ALTER TABLE submissions ADD COLUMN channel TEXT NOT NULL DEFAULT '';
 ALTER TABLE submissions ADD COLUMN paper_ref TEXT NOT NULL DEFAULT '';
 )sql"},
-      // (3, 4 and 5 are taken by the subject registry, assisted entry and the audit log.)
+      {5, "audit log (append-only, hash-chained), its prune anchor, upstream host allowlist", R"sql(
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY,
+  at_ms       BIGINT NOT NULL,
+  actor       TEXT NOT NULL,
+  actor_role  TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  target      TEXT NOT NULL,
+  remote_addr TEXT NOT NULL,
+  result      TEXT NOT NULL,
+  detail      TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log(at_ms);
+
+-- After a retention prune: the first kept record and the hash it chains to.
+CREATE TABLE audit_anchor (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  next_seq  BIGINT NOT NULL,
+  prev_hash TEXT NOT NULL
+);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN OLD.seq >= COALESCE((SELECT next_seq FROM audit_anchor WHERE id = 1), 0)
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only; only records before the prune anchor go'); END;
+CREATE TRIGGER audit_anchor_forward BEFORE UPDATE ON audit_anchor
+WHEN NEW.next_seq < OLD.next_seq
+BEGIN SELECT RAISE(ABORT, 'the audit anchor only moves forward'); END;
+CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor
+BEGIN SELECT RAISE(ABORT, 'the audit anchor stays'); END;
+
+CREATE TABLE upstream_hosts (
+  host       TEXT PRIMARY KEY,
+  added_by   TEXT NOT NULL,
+  added_at   BIGINT NOT NULL
+);
+)sql"},
       {6, "burden accounting per submission", R"sql(
 CREATE TABLE submission_burden (
   submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),

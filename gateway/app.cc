@@ -13,6 +13,9 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
   if (!writer) return writer.take_error();
   a->writer_ = std::move(*writer);
   a->accounts_ = std::make_unique<admin::Accounts>(*a->db_, clock, cfg.accounts);
+  a->audit_ = std::make_unique<admin::AuditLog>(*a->db_, *a->writer_, clock);
+  a->users_ = std::make_unique<admin::UserAdmin>(*a->db_, *a->accounts_, *a->audit_);
+  a->allowlist_ = std::make_unique<connectors::HostAllowlist>(*a->db_, clock);
   a->catalog_ = std::make_unique<admin::Catalog>(*a->db_, clock);
   a->registry_ = std::make_unique<connectors::ConnectorRegistry>();
   connectors::register_builtin_connectors(*a->registry_);
@@ -23,7 +26,9 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
         return d ? *d : nullptr;
       },
       clock);
-  a->http_ = http ? std::move(http) : connectors::make_http_client();
+  // Every request to an upstream passes the host allowlist first.
+  a->http_ = connectors::make_guarded_http_client(
+      http ? std::move(http) : connectors::make_http_client(), *a->allowlist_);
   a->deliver_ = cfg.deliver;
   a->engine_ = std::make_unique<connectors::DeliveryEngine>(
       *a->db_, *a->writer_, *a->store_, *a->http_, clock, log, cfg.engine,
@@ -33,6 +38,13 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
       *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, *a->http_, clock,
       [engine] { engine->wake(); },
       [engine](const std::string& id) { return engine->breaker_state(id); });
+  a->config_io_ = std::make_unique<admin::ConfigIO>(*a->db_, *a->accounts_, *a->catalog_,
+                                                    *a->store_, *a->registry_, *a->allowlist_);
+  if (auto pruned = a->audit_->prune(cfg.audit_retention_days); !pruned) {
+    return pruned.take_error();
+  } else if (*pruned > 0) {
+    log->info("audit log: pruned {} records older than {} days", *pruned, cfg.audit_retention_days);
+  }
   a->registry_subjects_ = std::make_unique<dedupe::SubjectRegistry>();
   a->submissions_ = std::make_unique<intake::SubmissionService>(
       *a->db_, *a->writer_, *a->accounts_, *a->catalog_, *a->store_, clock,
@@ -48,14 +60,28 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
     const bool already = a->accounts_->find_user("cadre1").has_value();
     if (pw.empty() && !already) pw = a->demo_password_ = crypto::random_password();
     if (pw.empty()) pw = crypto::random_password();  // unused: the demo is already seeded
+    // The demo upstreams run on this machine: the demo allows 127.0.0.1 explicitly.
+    if (auto st = a->allowlist_->add("127.0.0.1", "demo"); !st) return st.take_error();
     auto seed = admin::seed_demo(*a->accounts_, *a->catalog_, *a->store_, pw);
     if (!seed) return seed.take_error();
     a->demo_ = *seed;
   }
+  // Connectors configured before the allowlist existed get nothing sent until the system
+  // admin allows their hosts: say so at start rather than let deliveries fail quietly.
+  if (auto hosts = a->allowlist_->list(); hosts && hosts->empty()) {
+    if (auto snap = a->store_->snapshot(); snap && !(*snap)->empty()) {
+      log->warn(
+          "no upstream host is allowed yet: all {} connectors are refused at send time; "
+          "allow hosts with PUT /api/v1/admin/upstream-hosts (system admin)",
+          (*snap)->size());
+    }
+  }
   a->dashboard_ = std::make_unique<admin::Dashboard>(*a->db_, *a->accounts_, *a->store_, clock);
   a->server_ = std::make_unique<Server>(
       Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->subjects_, *a->connector_admin_,
-               *a->store_, *a->db_, clock, std::move(log), *a->dashboard_},
+               *a->store_, *a->db_, clock, std::move(log), *a->dashboard_, *a->audit_, *a->users_,
+               *a->config_io_, *a->allowlist_,
+               [engine](const std::string& id) { return engine->breaker_state(id); }},
       cfg.server);
   return a;
 }

@@ -9,10 +9,14 @@
 #include <spdlog/logger.h>
 
 #include "admin/accounts.h"
+#include "admin/audit.h"
 #include "admin/catalog.h"
+#include "admin/config_io.h"
 #include "admin/connector_admin.h"
 #include "admin/demo.h"
+#include "admin/users.h"
 #include "connectors/connector.h"
+#include "connectors/delivery/allowlist.h"
 #include "connectors/outbox/engine.h"
 #include "connectors/outbox/store.h"
 #include "core/clock.h"
@@ -32,8 +36,9 @@ struct AppConfig {
   connectors::EngineOptions engine;
   bool deliver = true;  // run the delivery engine in this process
   bool demo = false;
-  std::string admin_password;  // for the first-start admin; empty = generate
-  std::string demo_password;   // for demo users; empty = generate
+  std::string admin_password;          // for the first-start admin; empty = generate
+  std::string demo_password;           // for demo users; empty = generate
+  int64_t audit_retention_days = 190;  // audit records older than this are pruned at start
 };
 
 class App {
@@ -61,12 +66,19 @@ class App {
   connectors::DeliveryEngine& engine() { return *engine_; }
   intake::SubmissionService& submissions() { return *submissions_; }
   intake::SubjectService& subjects() { return *subjects_; }
+  admin::AuditLog& audit() { return *audit_; }
+  connectors::HostAllowlist& upstream_hosts() { return *allowlist_; }
+  admin::ConfigIO& config_io() { return *config_io_; }
 
  private:
   App() = default;
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<db::GroupCommitWriter> writer_;
   std::unique_ptr<admin::Accounts> accounts_;
+  std::unique_ptr<admin::AuditLog> audit_;
+  std::unique_ptr<admin::UserAdmin> users_;
+  std::unique_ptr<connectors::HostAllowlist> allowlist_;
+  std::unique_ptr<admin::ConfigIO> config_io_;
   std::unique_ptr<admin::Catalog> catalog_;
   std::unique_ptr<connectors::ConnectorRegistry> registry_;
   std::unique_ptr<connectors::ConnectorStore> store_;

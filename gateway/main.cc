@@ -30,6 +30,9 @@ const char* kUsage =
     "  yibiao user add --db FILE --username U --role ROLE [--org CODE] [--display-name NAME]\n"
     "                  (the password is read from the first line of standard input)\n"
     "  yibiao sample-answer [--seed N]   (a valid answer to the demo form, as JSON)\n"
+    "  yibiao audit verify --db FILE     (exit 0 when the audit chain is intact)\n"
+    "  yibiao config export --db FILE OUT.json\n"
+    "  yibiao config import --db FILE IN.json [--dry-run]\n"
     "  yibiao --help | --version\n"
     "\n"
     "Environment: YIBIAO_ADMIN_PASSWORD (first-start admin), YIBIAO_DEMO_PASSWORD (demo users).\n";
@@ -123,6 +126,25 @@ int serve(int argc, char** argv) {
   cfg.demo = vm["demo"].as<bool>();
   // The demo lets test and accessibility tools inject <script> elements (docs/api.md, web pages).
   cfg.server.web_allow_injected_scripts = cfg.demo;
+  if (vm.count("tls-cert")) cfg.server.tls_cert = vm["tls-cert"].as<std::string>();
+  if (vm.count("tls-key")) cfg.server.tls_key = vm["tls-key"].as<std::string>();
+  if (cfg.server.tls_cert.empty() != cfg.server.tls_key.empty()) {
+    throw po::error("options --tls-cert and --tls-key go together");
+  }
+  if (vm.count("metrics-token")) {
+    cfg.server.metrics_token = vm["metrics-token"].as<std::string>();
+    if (cfg.server.metrics_token.size() < 16) {
+      throw po::error("option --metrics-token must be at least 16 characters");
+    }
+  }
+  if (vm.count("trusted-proxy")) {
+    std::stringstream list(vm["trusted-proxy"].as<std::string>());
+    for (std::string a; std::getline(list, a, ',');) {
+      if (!a.empty()) cfg.server.trusted_proxies.push_back(a);
+    }
+  }
+  // At least six months: the retention the audit duty requires.
+  cfg.audit_retention_days = int_option(vm, "audit-retention-days", 183, 36500);
   cfg.admin_password = env_or_empty("YIBIAO_ADMIN_PASSWORD");
   cfg.demo_password = env_or_empty("YIBIAO_DEMO_PASSWORD");
   const auto level = spdlog::level::from_str(vm["log-level"].as<std::string>());
@@ -163,7 +185,8 @@ int serve(int argc, char** argv) {
           << "Created user admin (system_admin) with the password in YIBIAO_ADMIN_PASSWORD.\n";
     }
   }
-  const std::string url = "http://" + cfg.server.host + ":" + std::to_string(*port) + "/";
+  const std::string url = (cfg.server.tls_cert.empty() ? "http://" : "https://") + cfg.server.host +
+                          ":" + std::to_string(*port) + "/";
   if (cfg.demo) {
     const auto& demo = (*app)->demo();
     std::cout << "Demo county ready. Logins (role, org unit):\n";
@@ -201,7 +224,8 @@ int user_add(int argc, char** argv) {
   po::options_description desc("user add options");
   desc.add_options()("db", po::value<std::string>()->required(), "database file")(
       "username", po::value<std::string>()->required(), "login name (3-32 of a-z 0-9 _ . -)")(
-      "role", po::value<std::string>()->required(), "cadre, county_admin, auditor or system_admin")(
+      "role", po::value<std::string>()->required(),
+      "cadre, county_admin, security_admin, auditor or system_admin")(
       "org", po::value<std::string>(), "12-digit org unit code (omit only for system_admin)")(
       "display-name", po::value<std::string>()->default_value(""), "name shown in the UI")(
       "help,h", "show this help");
@@ -215,7 +239,9 @@ int user_add(int argc, char** argv) {
   }
   po::notify(vm);
   auto role = admin::role_from_string(vm["role"].as<std::string>());
-  if (!role) throw po::error("option --role must be cadre, county_admin, auditor or system_admin");
+  if (!role)
+    throw po::error(
+        "option --role must be cadre, county_admin, security_admin, auditor or system_admin");
   std::string password;
   std::getline(std::cin, password);
   if (!password.empty() && password.back() == '\r') password.pop_back();
@@ -260,6 +286,166 @@ int sample_answer(int argc, char** argv) {
   return 0;
 }
 
+// Opens the database and the pieces configuration import/export needs, without serving.
+struct Offline {
+  std::unique_ptr<db::Database> db;
+  std::unique_ptr<db::GroupCommitWriter> writer;
+  SystemClock clock;
+  std::unique_ptr<admin::Accounts> accounts;
+  std::unique_ptr<admin::Catalog> catalog;
+  std::unique_ptr<connectors::ConnectorRegistry> registry;
+  std::unique_ptr<connectors::ConnectorStore> store;
+  std::unique_ptr<connectors::HostAllowlist> hosts;
+  std::unique_ptr<admin::AuditLog> audit;
+  std::unique_ptr<admin::ConfigIO> io;
+  ~Offline() {
+    if (writer) writer->stop();
+  }
+};
+
+Result<std::unique_ptr<Offline>> open_offline(const std::string& path) {
+  auto o = std::make_unique<Offline>();
+  auto db = db::Database::open(path, {});
+  if (!db) return db.take_error();
+  o->db = std::move(*db);
+  auto w = db::GroupCommitWriter::start(*o->db);
+  if (!w) return w.take_error();
+  o->writer = std::move(*w);
+  o->accounts = std::make_unique<admin::Accounts>(*o->db, o->clock, admin::AccountsOptions{});
+  o->catalog = std::make_unique<admin::Catalog>(*o->db, o->clock);
+  o->registry = std::make_unique<connectors::ConnectorRegistry>();
+  connectors::register_builtin_connectors(*o->registry);
+  o->store = std::make_unique<connectors::ConnectorStore>(
+      *o->db, *o->registry,
+      [cat = o->catalog.get()]() -> std::shared_ptr<const forms::Dictionary> {
+        auto d = cat->dictionary();
+        return d ? *d : nullptr;
+      },
+      o->clock);
+  o->hosts = std::make_unique<connectors::HostAllowlist>(*o->db, o->clock);
+  o->audit = std::make_unique<admin::AuditLog>(*o->db, *o->writer, o->clock);
+  o->io = std::make_unique<admin::ConfigIO>(*o->db, *o->accounts, *o->catalog, *o->store,
+                                            *o->registry, *o->hosts);
+  return o;
+}
+
+void print_error(const Error& e) {
+  std::cerr << "yibiao: " << e.message.zh << " / " << e.message.en << "\n";
+  for (const auto& d : e.details) {
+    std::cerr << "  " << d.path << ": " << d.message.zh << " / " << d.message.en << "\n";
+  }
+}
+
+std::string local_actor() {
+  const char* u = std::getenv("USER");
+  return std::string("cli:") + (u ? u : "unknown");
+}
+
+int audit_cmd(int argc, char** argv) {
+  po::options_description desc("audit verify options");
+  desc.add_options()("db", po::value<std::string>()->required(), "database file")("help,h",
+                                                                                  "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: yibiao audit verify --db FILE\n"
+                 "Walks the hash chain of the audit log; exits 0 when intact, 1 naming the\n"
+                 "first edited or missing record.\n\n"
+              << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  const std::string path = vm["db"].as<std::string>();
+  if (!std::ifstream(path)) {
+    std::cerr << "yibiao: no database file " << path << "\n";
+    return 2;
+  }
+  auto db = db::Database::open(path, {});
+  if (!db) {
+    print_error(db.error());
+    return 2;
+  }
+  auto rep = admin::AuditLog::verify(**db);
+  if (!rep) {
+    print_error(rep.error());
+    return 2;
+  }
+  if (!rep->ok) {
+    std::cout << "audit chain BROKEN at record " << rep->first_bad_seq << ": " << rep->problem
+              << "\n审计记录链在第 " << rep->first_bad_seq << " 条处断开（被修改或删除）\n";
+    return 1;
+  }
+  std::cout << "audit chain intact: " << rep->records << " records, head " << rep->head_seq << " "
+            << rep->head_hash << "\n";
+  return 0;
+}
+
+int config_cmd(const std::string& verb, int argc, char** argv) {
+  po::options_description desc("config options");
+  desc.add_options()("db", po::value<std::string>()->required(), "database file")(
+      "file", po::value<std::string>()->required(), "the JSON configuration file")(
+      "dry-run", po::bool_switch(), "import: show the changes, apply none")("help,h",
+                                                                            "show this help");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: yibiao config export --db FILE OUT.json\n"
+                 "       yibiao config import --db FILE IN.json [--dry-run]\n\n"
+              << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  const std::string file = vm["file"].as<std::string>();
+  auto off = open_offline(vm["db"].as<std::string>());
+  if (!off) {
+    print_error(off.error());
+    return 1;
+  }
+  auto& o = **off;
+  if (verb == "export") {
+    auto cfg = o.io->export_config();
+    (void)o.audit->record({local_actor(), "", "config.export", file, "cli", cfg ? "ok" : "failed"});
+    if (!cfg) {
+      print_error(cfg.error());
+      return 1;
+    }
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << admin::ConfigIO::to_text(*cfg);
+    if (!out.flush()) {
+      std::cerr << "yibiao: cannot write " << file << "\n";
+      return 1;
+    }
+    std::cout << "exported to " << file << "\n";
+    return 0;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "yibiao: cannot read " << file << "\n";
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto doc = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (doc.is_discarded()) {
+    std::cerr << "yibiao: " << file << " 不是有效的 JSON / is not valid JSON\n";
+    return 1;
+  }
+  const bool dry = vm["dry-run"].as<bool>();
+  auto r = o.io->import_config(doc, dry);
+  (void)o.audit->record({local_actor(), "", dry ? "config.import_dry_run" : "config.import", file,
+                         "cli", r ? "ok" : "invalid"});
+  if (!r) {
+    print_error(r.error());
+    return 1;
+  }
+  std::cout << (*r)["text"].get<std::string>();
+  std::cout << (dry ? "dry run: nothing changed\n"
+                    : ((*r)["applied"].get<bool>() ? "applied\n" : ""));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -279,6 +465,13 @@ int main(int argc, char** argv) {
     }
     if (cmd == "serve") return serve(argc - 1, argv + 1);
     if (cmd == "sample-answer") return sample_answer(argc - 1, argv + 1);
+    if (cmd == "audit" && argc >= 3 && std::string(argv[2]) == "verify") {
+      return audit_cmd(argc - 2, argv + 2);
+    }
+    if (cmd == "config" && argc >= 3 &&
+        (std::string(argv[2]) == "export" || std::string(argv[2]) == "import")) {
+      return config_cmd(argv[2], argc - 2, argv + 2);
+    }
     if (cmd == "user" && argc >= 3 && std::string(argv[2]) == "add") {
       return user_add(argc - 2, argv + 2);
     }

@@ -24,6 +24,13 @@ const std::vector<OptionSpec>& serve_options() {
       {"delivery-workers", "32", "threads sending deliveries to upstreams; 0 = no delivery here"},
       {"delivery-lease", "120", "seconds a claimed delivery stays claimed before it is retried"},
       {"log-level", "info", "trace, debug, info, warn, error or off"},
+      {"tls-cert", "", "serve HTTPS with this PEM certificate chain (with --tls-key)"},
+      {"tls-key", "", "the PEM private key for --tls-cert"},
+      {"metrics-token", "", "bearer token that may read /metrics without an admin session"},
+      {"trusted-proxy", "",
+       "comma-separated proxy addresses whose X-Forwarded-For names the client"},
+      {"audit-retention-days", "190",
+       "audit records older than this many days are pruned at start"},
   };
   return kOptions;
 }

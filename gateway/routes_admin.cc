@@ -22,10 +22,18 @@ void add_admin_routes(Routing& rt) {
     rt.reply(res, ca.get(req.matches[1]));
   });
   http.Put(conn, [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
-    if (!rt.admin_user(req, res)) return;
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
     auto body = rt.json_body(req, res);
     if (!body) return;
-    rt.reply(res, ca.put(req.matches[1], std::move(*body)));
+    // Only upstream hosts the system admin allows (checked again at send time).
+    if (auto st = rt.s.upstream_hosts.check_config(*body); !st) {
+      rt.audit(req, *u, "connector.put", req.matches[1], "denied", Json{{"code", st.error().code}});
+      return rt.send_error(res, st.error());
+    }
+    auto r = ca.put(req.matches[1], std::move(*body));
+    rt.audit(req, *u, "connector.put", req.matches[1], r ? "ok" : "invalid");
+    rt.reply(res, r);
   });
   http.Post(conn + "/preview", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
     if (!rt.admin_user(req, res)) return;
@@ -34,18 +42,24 @@ void add_admin_routes(Routing& rt) {
     rt.reply(res, ca.preview(req.matches[1], *body));
   });
   http.Post(conn + "/test", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
-    if (!rt.admin_user(req, res)) return;
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
     auto body = req.body.empty() ? std::optional<Json>(Json::object()) : rt.json_body(req, res);
     if (!body) return;
-    rt.reply(res, ca.test(req.matches[1], *body));
+    auto r = ca.test(req.matches[1], *body);
+    rt.audit(req, *u, "connector.test", req.matches[1], r ? "ok" : "failed");
+    rt.reply(res, r);
   });
   for (const char* action : {"pause", "resume"}) {
     const bool pause = std::string(action) == "pause";
     http.Post(conn + "/" + action,
               [&rt, &ca, pause](const httplib::Request& req, httplib::Response& res) {
-                if (!rt.admin_user(req, res)) return;
-                if (auto st = ca.pause(req.matches[1], pause); !st)
-                  return rt.send_error(res, st.error());
+                auto u = rt.admin_user(req, res);
+                if (!u) return;
+                auto st = ca.pause(req.matches[1], pause);
+                rt.audit(req, *u, pause ? "connector.pause" : "connector.resume", req.matches[1],
+                         st ? "ok" : "failed");
+                if (!st) return rt.send_error(res, st.error());
                 rt.reply(res, ca.get(req.matches[1]));
               });
   }
@@ -75,12 +89,16 @@ void add_admin_routes(Routing& rt) {
   http.Post(deliv + "/retry", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
     auto u = rt.admin_user(req, res);
     if (!u) return;
-    rt.reply(res, ca.retry(*u, req.matches[1]));
+    auto r = ca.retry(*u, req.matches[1]);
+    rt.audit(req, *u, "delivery.retry", req.matches[1], r ? "ok" : "failed");
+    rt.reply(res, r);
   });
   http.Post(deliv + "/rerender", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
     auto u = rt.admin_user(req, res);
     if (!u) return;
-    rt.reply(res, ca.rerender(*u, req.matches[1]));
+    auto r = ca.rerender(*u, req.matches[1]);
+    rt.audit(req, *u, "delivery.rerender", req.matches[1], r ? "ok" : "failed");
+    rt.reply(res, r);
   });
   http.Post("/api/v1/admin/deliveries/retry",
             [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
@@ -88,7 +106,9 @@ void add_admin_routes(Routing& rt) {
               if (!u) return;
               auto body = rt.json_body(req, res);
               if (!body) return;
-              rt.reply(res, ca.bulk_retry(*u, *body));
+              auto r = ca.bulk_retry(*u, *body);
+              rt.audit(req, *u, "delivery.bulk_retry", "", r ? "ok" : "failed", *body);
+              rt.reply(res, r);
             });
   http.Post(conn + "/export", [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
     auto u = rt.admin_user(req, res);
@@ -97,6 +117,8 @@ void add_admin_routes(Routing& rt) {
         req.has_param("format") ? req.get_param_value("format") : std::string("xlsx");
     auto f = ca.export_sheet(*u, req.matches[1], format, req.get_param_value("again") == "1",
                              req.get_param_value("period"));
+    rt.audit(req, *u, "connector.export", req.matches[1], f ? "ok" : "failed",
+             f ? Json{{"rows", f->rows}, {"format", format}} : Json::object());
     if (!f) return rt.send_error(res, f.error());
     res.status = 200;
     res.set_header("Content-Disposition", "attachment; filename=\"" + f->filename + "\"");
@@ -117,8 +139,12 @@ void add_admin_routes(Routing& rt) {
                                               "limit 应为数字", "limit is a number"));
       }
     }
-    rt.reply(res, ca.feed_page(req.matches[1], h.rfind("Bearer ", 0) == 0 ? h.substr(7) : "",
-                               req.get_param_value("after"), limit));
+    auto page = ca.feed_page(req.matches[1], h.rfind("Bearer ", 0) == 0 ? h.substr(7) : "",
+                             req.get_param_value("after"), limit);
+    rt.audit(
+        req, std::nullopt, "feed.pull", req.matches[1],
+        page ? "ok" : (page.error().kind == ErrorKind::kUnauthenticated ? "denied" : "failed"));
+    rt.reply(res, page);
   });
   http.Get("/api/v1/admin/secrets",
            [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
@@ -136,9 +162,9 @@ void add_admin_routes(Routing& rt) {
                return rt.send_error(res, Error::make(ErrorKind::kValidation, "invalid_secret",
                                                      "请填写密钥内容 value", "value is required"));
              }
-             if (auto st = ca.put_secret(*u, req.matches[1], *v); !st) {
-               return rt.send_error(res, st.error());
-             }
+             auto st = ca.put_secret(*u, req.matches[1], *v);
+             rt.audit(req, *u, "secret.set", req.matches[1], st ? "ok" : "failed");
+             if (!st) return rt.send_error(res, st.error());
              res.status = 204;
            });
 }

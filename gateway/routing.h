@@ -19,10 +19,11 @@ struct Routing {
   using Json = nlohmann::json;
   Services s;
   ServerOptions opts;
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> server;  // an httplib::SSLServer when TLS is configured
+  httplib::Server& http;
   std::shared_ptr<void> web_state;  // the web pages' renderer (routes_web.cc)
 
-  Routing(Services services, ServerOptions o) : s(std::move(services)), opts(std::move(o)) {}
+  Routing(Services services, ServerOptions o);
 
   // Answers with the error; internal ones are logged with their detail (never sent).
   void send_error(httplib::Response& res, const Error& e);
@@ -33,6 +34,14 @@ struct Routing {
   // The caller, if it is a county or system admin; otherwise fills res (401/403).
   std::optional<admin::User> admin_user(const httplib::Request& req, httplib::Response& res);
   void reply(httplib::Response& res, const Result<Json>& r, int ok_status = 200);
+  // The client's address: the socket peer, or for a trusted proxy the last X-Forwarded-For
+  // entry it set (defined in routes_security.cc).
+  std::string client_addr(const httplib::Request& req) const;
+  // Appends an audit record for this request (who, from where, what, result). Best effort:
+  // a failure is logged, not returned (defined in routes_security.cc).
+  void audit(const httplib::Request& req, const std::optional<admin::User>& who,
+             const std::string& action, const std::string& target, const std::string& result,
+             Json detail = Json::object());
 };
 
 // Route groups.
@@ -40,5 +49,7 @@ void add_admin_routes(Routing& rt);      // connectors, deliveries, secrets, fee
 void add_dashboard_routes(Routing& rt);  // the county dashboard, JSON and SVG charts
 void add_subject_routes(Routing& rt);    // subjects lookup/search/match, duplicate review
 void add_web_routes(Routing& rt);        // the cadre's web pages (routes_web.cc, gateway/web/)
+void add_security_routes(Routing& rt);   // users, audit, metrics, config, upstream hosts
+                                         // (routes_security.cc)
 
 }  // namespace yb::gateway

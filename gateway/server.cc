@@ -65,6 +65,16 @@ bool json_depth_within(std::string_view text, int max_depth) {
   return true;
 }
 
+namespace {
+std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+}
+}  // namespace
+
+Routing::Routing(Services services, ServerOptions o)
+    : s(std::move(services)), opts(std::move(o)), server(make_http_server(opts)), http(*server) {}
+
 // Answers with the error; internal ones are logged with their detail (never sent).
 void Routing::send_error(httplib::Response& res, const Error& e) {
   if (e.kind == ErrorKind::kInternal || e.kind == ErrorKind::kUnavailable) {
@@ -149,10 +159,15 @@ struct Server::Impl : Routing {
           e.details.push_back({"password", "required", {"请填写密码", "Enter the password"}});
         return send_error(res, e);
       }
-      auto token = s.accounts.login(*u, *p, req.remote_addr);
-      if (!token) return send_error(res, token.error());
+      auto token = s.accounts.login(*u, *p, client_addr(req));
+      if (!token) {
+        audit(req, std::nullopt, "login", u->get<std::string>(),
+              token.error().kind == ErrorKind::kRateLimited ? "locked" : "failed");
+        return send_error(res, token.error());
+      }
       auto user = s.accounts.authenticate(*token);
       if (!user) return send_error(res, user.error());
+      audit(req, *user, "login", user->username, "ok");
       send_json(res, 200,
                 {{"token", *token},
                  {"user",
@@ -207,14 +222,16 @@ struct Server::Impl : Routing {
       send_json(res, receipt->replayed ? 200 : 201, receipt->to_json());
     });
 
-    http.Get(R"(/api/v1/submissions/(\d{1,18}))",
-             [this](const httplib::Request& req, httplib::Response& res) {
-               auto user = authenticate(req, res);
-               if (!user) return;
-               auto sub = s.submissions.get(*user, std::stoll(req.matches[1]));
-               if (!sub) return send_error(res, sub.error());
-               send_json(res, 200, sub->to_json());
-             });
+    http.Get(R"(/api/v1/submissions/(\d{1,18}))", [this](const httplib::Request& req,
+                                                         httplib::Response& res) {
+      auto user = authenticate(req, res);
+      if (!user) return;
+      auto sub = s.submissions.get(*user, std::stoll(req.matches[1]));
+      audit(req, *user, "submission.view", req.matches[1],
+            sub ? "ok" : (sub.error().kind == ErrorKind::kNotFound ? "not_found" : "denied"));
+      if (!sub) return send_error(res, sub.error());
+      send_json(res, 200, sub->to_json());
+    });
   }
 
   void hooks() {
@@ -297,12 +314,19 @@ Server::Server(Services services, ServerOptions opts)
   add_dashboard_routes(*impl_);
   add_subject_routes(*impl_);
   add_web_routes(*impl_);
+  add_security_routes(*impl_);
 }
 
 Server::~Server() = default;
 
 Result<int> Server::bind() {
   const auto& o = impl_->opts;
+  if (!impl_->http.is_valid()) {
+    return Error::make(ErrorKind::kUnavailable, "tls_invalid",
+                       "无法读取 TLS 证书或私钥：" + o.tls_cert + "，" + o.tls_key,
+                       "Cannot load the TLS certificate or key (" + o.tls_cert + ", " + o.tls_key +
+                           "): check the paths and that they are PEM files that match");
+  }
   int port = o.port;
   if (port == 0) {
     port = impl_->http.bind_to_any_port(o.host);

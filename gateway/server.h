@@ -3,15 +3,21 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 
 #include "admin/accounts.h"
+#include "admin/audit.h"
 #include "admin/catalog.h"
+#include "admin/config_io.h"
 #include "admin/connector_admin.h"
 #include "admin/dashboard.h"
+#include "admin/users.h"
+#include "connectors/delivery/allowlist.h"
 #include "core/clock.h"
 #include "intake/subjects.h"
 #include "intake/submissions.h"
@@ -32,6 +38,14 @@ struct ServerOptions {
   // Web pages' Content-Security-Policy also admits inline <script> elements (never inline
   // event handlers or styles), so tools such as axe-core can be injected. Demo mode only.
   bool web_allow_injected_scripts = false;
+  // Serve HTTPS with this certificate chain and key (PEM files); both empty = plain HTTP.
+  std::string tls_cert, tls_key;
+  // Lets a Prometheus scraper read /metrics with "Authorization: Bearer <token>" instead of
+  // an admin session; empty = sessions only.
+  std::string metrics_token;
+  // Reverse proxies whose X-Forwarded-For (its last entry) names the client for the audit log
+  // and the login lockout; empty = the socket's peer address is the client.
+  std::vector<std::string> trusted_proxies;
 };
 
 // Everything the handlers need, owned elsewhere (main wires it).
@@ -46,6 +60,12 @@ struct Services {
   const Clock& clock;
   std::shared_ptr<spdlog::logger> log;
   admin::Dashboard& dashboard;
+  // Security and operations (routes_security.cc).
+  admin::AuditLog& audit;
+  admin::UserAdmin& users;
+  admin::ConfigIO& config_io;
+  connectors::HostAllowlist& upstream_hosts;
+  std::function<std::string(const std::string&)> breaker_state;
 };
 
 class Server {

@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake pkg-config git ca-certificates python3
   libsqlite3-dev nlohmann-json3-dev libspdlog-dev libboost-program-options-dev
   doctest-dev libsodium-dev libxlsxwriter-dev libjemalloc-dev libkainjow-mustache-dev
   libopencc-dev libopencc-data)
-test_pkgs=(python3 python3-openpyxl curl sqlite3 wrk chromium fonts-noto-cjk fonts-noto-core)
+test_pkgs=(python3 python3-openpyxl curl sqlite3 wrk chromium fonts-noto-cjk fonts-noto-core openssl)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$what" = test ]; then
