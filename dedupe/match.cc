@@ -51,7 +51,7 @@ Identity make_identity(std::string_view name, std::string_view id_number,
     if (parsed.id) {
       p.id_number = parsed.id->value;
       if (birth_date.empty()) p.birth_date = parsed.id->birth_date;
-      if (sex.empty()) p.sex = parsed.id->male ? "1" : "2";
+      if (sex.empty()) p.sex.assign(1, parsed.id->male ? '1' : '2');
     } else {
       p.id_typed = clean_id_number(id_number);
     }

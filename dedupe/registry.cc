@@ -482,7 +482,7 @@ Result<std::optional<Subject>> SubjectRegistry::load(db::Conn& c, int64_t id,
     auto q = c.cached(
         "SELECT o.observed_at, o.submission_id, o.form_id, COALESCE(u.username, ''), o.fields "
         "FROM subject_observations o LEFT JOIN users u ON u.id = o.author_id "
-        "WHERE o.subject_id = ?");
+        "WHERE o.subject_id = ? ORDER BY o.submission_id DESC LIMIT 500");
     if (!q) return q.take_error();
     for (int64_t sid : all) {
       (*q)->reset();

@@ -135,7 +135,8 @@ class SubjectRegistry {
   // Persons whose name key starts with `key`, at most `limit`, roots only.
   Result<std::vector<std::pair<int64_t, Identity>>> search_name(db::Conn& c, const std::string& key,
                                                                 size_t limit);
-  // A subject with its current fields; `dict` decides freshness (null: all fresh).
+  // A subject with its current fields; `dict` decides freshness (null: all fresh). Reads the
+  // newest 500 observations of each merged part (a field stated only before those is not shown).
   Result<std::optional<Subject>> load(db::Conn& c, int64_t id, const forms::Dictionary* dict,
                                       int64_t now_ms);
 
