@@ -4,22 +4,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "dedupe/names.h"
 #include "dedupe/normalize.h"
 
 namespace yb::dedupe {
 namespace {
-
-std::vector<std::string_view> cps(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-    if (i + n > s.size()) n = 1;
-    out.push_back(s.substr(i, n));
-    i += n;
-  }
-  return out;
-}
 
 std::string fmt(const char* what, double v) {
   char buf[64];
@@ -80,7 +69,7 @@ const char* to_string(Band b) {
 }
 
 int name_distance(std::string_view a, std::string_view b) {
-  auto x = cps(a), y = cps(b);
+  auto x = code_points(a), y = code_points(b);
   if (x.size() > y.size()) std::swap(x, y);
   if (y.size() - x.size() >= 3) return 3;
   std::vector<int> prev(y.size() + 1), cur(y.size() + 1);
@@ -118,7 +107,7 @@ Score score(const Identity& p, const Identity& c, int same_name_in_block, const 
       add("name", std::max(1.5, 5.0 - std::log2(static_cast<double>(n))));
     } else {
       const int d = name_distance(p.name_key, c.name_key);
-      const size_t len = cps(p.name_key).size();
+      const size_t len = code_points(p.name_key).size();
       if (d == 1 && len >= 2) {
         add("name~", 2.5);
       } else if (d == 2 && len >= 5) {

@@ -12,19 +12,6 @@ constexpr std::string_view kDot = "\u00B7";
 constexpr std::array<std::string_view, 9> kSeparators = {
     "\u00B7", "\u2022", "\u30FB", "\uFF0E", "\u2027", "\u2219", "\uFF65", ".", "\u00B7"};
 
-// Splits UTF-8 into code point strings (invalid bytes pass through one by one).
-std::vector<std::string_view> code_points(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-    if (i + n > s.size()) n = 1;
-    out.push_back(s.substr(i, n));
-    i += n;
-  }
-  return out;
-}
-
 bool is_space(std::string_view cp) {
   return cp == " " || cp == "\t" || cp == "\u3000" || cp == "\u00A0";
 }
@@ -55,6 +42,18 @@ bool is_latin(const std::string& s) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> code_points(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    if (i + n > s.size()) n = 1;
+    out.push_back(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
 
 std::string normalize_name(std::string_view name) {
   // Tokens are the name's parts; separators and spaces between parts become one dot, except

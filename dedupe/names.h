@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace yb::dedupe {
 
@@ -15,5 +16,8 @@ std::string normalize_name(std::string_view name);
 // The same name with every separator removed ("阿卜杜拉艾力"), for matching input that
 // arrives with no separator at all.
 std::string name_without_separators(std::string_view name);
+
+// Splits UTF-8 into code point strings (invalid bytes pass through one by one).
+std::vector<std::string_view> code_points(std::string_view s);
 
 }  // namespace yb::dedupe
