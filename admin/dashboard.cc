@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "core/markup.h"
+
 namespace yb::admin {
 
 using Json = nlohmann::json;
@@ -106,35 +108,6 @@ std::string vbar_svg(const std::string& title, const std::string& desc,
 }
 
 }  // namespace
-
-std::string xml_escape(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters outright.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') break;
-        out += c;
-    }
-  }
-  return out;
-}
 
 Json DashboardData::to_json() const {
   Json days_j = Json::array(), places_j = Json::array(), conn_j = Json::array(),

@@ -64,7 +64,4 @@ class Dashboard {
 // names are kNotFound.
 Result<std::string> dashboard_chart(const DashboardData& d, const std::string& name);
 
-// Text safe inside SVG/XML character data and attribute values.
-std::string xml_escape(const std::string& s);
-
 }  // namespace yb::admin

@@ -4,6 +4,7 @@
 
 #include "admin/dashboard.h"
 #include "admin/demo.h"
+#include "core/markup.h"
 #include "tests/support/test_gateway.h"
 
 using namespace yb;
@@ -97,9 +98,9 @@ TEST_CASE("charts are SVG with a title, a description and every number as text")
 }
 
 TEST_CASE("text in charts is escaped") {
-  CHECK(admin::xml_escape("<script>&\"'") == "&lt;script&gt;&amp;&quot;&#39;");
-  CHECK(admin::xml_escape(std::string("a\x01"
-                                      "b")) == "ab");
+  CHECK(xml_escape("<script>&\"'") == "&lt;script&gt;&amp;&quot;&#39;");
+  CHECK(xml_escape(std::string("a\x01"
+                               "b")) == "ab");
   admin::DashboardData d;
   d.places.push_back({"1", "<b>村</b>", 1, 1, 0, 5});
   auto svg = admin::dashboard_chart(d, "places");

@@ -15,6 +15,7 @@
 #include <httplib.h>
 
 #include "connectors/delivery/signing.h"
+#include "core/markup.h"
 
 namespace yb::mock {
 
@@ -29,33 +30,6 @@ std::string dump(const Json& j, int indent = -1) {
 void send_json(httplib::Response& res, int status, const Json& j) {
   res.status = status;
   res.set_content(dump(j), "application/json; charset=utf-8");
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // "civil_affairs" for "/civil_affairs", "api_v1_x" for "/api/v1/x", "root" for "/".
@@ -394,8 +368,8 @@ std::string MockUpstream::demo_page() {
   for (const auto& s : kDemoSystems) {
     const std::string sys = s.path + 1;
     const auto& recs = by_system[sys];
-    h += "<section><h2>" + html_escape(s.name_zh) + " <small>" + html_escape(s.name_en) + " · " +
-         html_escape(s.path) + "</small></h2>";
+    h += "<section><h2>" + xml_escape(s.name_zh) + " <small>" + xml_escape(s.name_en) + " · " +
+         xml_escape(s.path) + "</small></h2>";
     if (recs.empty()) h += "<p><small>暂无请求 · nothing received yet</small></p>";
     for (const auto& r : recs) {
       const Json& sv = r["signature_valid"];
@@ -410,11 +384,11 @@ std::string MockUpstream::demo_page() {
       std::string id;
       for (const auto& [k, v] : hdr.items())
         if (strcasecmp(k.c_str(), "webhook-id") == 0) id = v.get<std::string>();
-      h += "<h3>" + html_escape(r["method"].get<std::string>()) + " " +
-           html_escape(r["path"].get<std::string>()) + " → " +
-           std::to_string(r["status"].get<int>()) + " <small>" + html_escape(iso_time(at_ms)) +
-           (id.empty() ? "" : " · " + html_escape(id)) + "</small> " + sig + "</h3><pre>" +
-           html_escape(body) + "</pre>";
+      h += "<h3>" + xml_escape(r["method"].get<std::string>()) + " " +
+           xml_escape(r["path"].get<std::string>()) + " → " +
+           std::to_string(r["status"].get<int>()) + " <small>" + xml_escape(iso_time(at_ms)) +
+           (id.empty() ? "" : " · " + xml_escape(id)) + "</small> " + sig + "</h3><pre>" +
+           xml_escape(body) + "</pre>";
     }
     h += "</section>";
   }
