@@ -109,25 +109,27 @@ std::string vbar_svg(const std::string& title, const std::string& desc,
 
 }  // namespace
 
+Json BurdenTotals::to_json() const {
+  return Json{{"submissions", submissions},
+              {"typed", typed},
+              {"prefilled", prefilled},
+              {"delivered", delivered},
+              {"saved", saved()}};
+}
+
 Json DashboardData::to_json() const {
   Json days_j = Json::array(), places_j = Json::array(), conn_j = Json::array(),
        forms_j = Json::array();
   for (const auto& d : days) {
-    days_j.push_back({{"date", d.date},
-                      {"submissions", d.submissions},
-                      {"typed", d.typed},
-                      {"prefilled", d.prefilled},
-                      {"delivered", d.delivered},
-                      {"saved", std::max<int64_t>(0, d.delivered - d.typed)}});
+    Json j = d.BurdenTotals::to_json();
+    j["date"] = d.date;
+    days_j.push_back(std::move(j));
   }
   for (const auto& p : places) {
-    places_j.push_back({{"code", p.code},
-                        {"name", p.name},
-                        {"submissions", p.submissions},
-                        {"typed", p.typed},
-                        {"prefilled", p.prefilled},
-                        {"delivered", p.delivered},
-                        {"saved", std::max<int64_t>(0, p.delivered - p.typed)}});
+    Json j = p.BurdenTotals::to_json();
+    j["code"] = p.code;
+    j["name"] = p.name;
+    places_j.push_back(std::move(j));
   }
   for (const auto& c : connectors) {
     const int64_t finished = c.delivered + c.dead;
@@ -219,12 +221,10 @@ Result<DashboardData> Dashboard::data(const User& u, int days) {
       if (!*r) break;
       const std::string place = place_of(q->get_text(0));
       if (place.empty()) continue;
-      auto& day = by_day[q->get_int(1)];
-      auto& pl = by_place[place];
-      for (auto* x : {&day.submissions, &pl.submissions}) *x += q->get_int(2);
-      for (auto* x : {&day.typed, &pl.typed}) *x += q->get_int(3);
-      for (auto* x : {&day.prefilled, &pl.prefilled}) *x += q->get_int(4);
-      for (auto* x : {&day.delivered, &pl.delivered}) *x += q->get_int(5);
+      for (BurdenTotals* t : {static_cast<BurdenTotals*>(&by_day[q->get_int(1)]),
+                              static_cast<BurdenTotals*>(&by_place[place])}) {
+        t->add(q->get_int(2), q->get_int(3), q->get_int(4), q->get_int(5));
+      }
     }
     // Finished deliveries in the window, and the whole backlog (the partial work index).
     auto f = c.prepare(
@@ -291,8 +291,8 @@ Result<std::string> dashboard_chart(const DashboardData& d, const std::string& n
     std::string desc;
     for (const auto& day : d.days) {
       const double answers = static_cast<double>(day.typed + day.prefilled);
-      const double v = saved ? static_cast<double>(std::max<int64_t>(0, day.delivered - day.typed))
-                             : (answers > 0 ? day.prefilled / answers : 0.0);
+      const double v =
+          saved ? static_cast<double>(day.saved()) : (answers > 0 ? day.prefilled / answers : 0.0);
       const std::string text = saved ? fmt_int(static_cast<int64_t>(v)) + " 项" : fmt_pct(v);
       bars.push_back({day.date, v, text});
       max_v = std::max(max_v, v);
@@ -310,7 +310,7 @@ Result<std::string> dashboard_chart(const DashboardData& d, const std::string& n
     double max_v = 0;
     std::string desc;
     for (const auto& p : d.places) {
-      const double v = static_cast<double>(std::max<int64_t>(0, p.delivered - p.typed));
+      const double v = static_cast<double>(p.saved());
       const std::string text =
           fmt_int(p.submissions) + " 份 · 节省 " + fmt_int(static_cast<int64_t>(v)) + " 项";
       bars.push_back({p.name, v, text});

@@ -17,14 +17,26 @@
 
 namespace yb::admin {
 
-struct DashboardDay {
-  std::string date;  // China time, 2026-11-27
+// Answers and their burden (intake/burden.h) summed over a day or a place.
+struct BurdenTotals {
   int64_t submissions = 0, typed = 0, prefilled = 0, delivered = 0;
+  int64_t saved() const { return delivered > typed ? delivered - typed : 0; }
+  void add(int64_t n, int64_t t, int64_t p, int64_t d) {
+    submissions += n;
+    typed += t;
+    prefilled += p;
+    delivered += d;
+  }
+  // {"submissions", "typed", "prefilled", "delivered", "saved"}
+  nlohmann::json to_json() const;
 };
 
-struct DashboardPlace {
+struct DashboardDay : BurdenTotals {
+  std::string date;  // China time, 2026-11-27
+};
+
+struct DashboardPlace : BurdenTotals {
   std::string code, name;
-  int64_t submissions = 0, typed = 0, prefilled = 0, delivered = 0;
 };
 
 struct ConnectorHealth {

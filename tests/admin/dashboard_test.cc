@@ -102,7 +102,7 @@ TEST_CASE("text in charts is escaped") {
   CHECK(xml_escape(std::string("a\x01"
                                "b")) == "ab");
   admin::DashboardData d;
-  d.places.push_back({"1", "<b>村</b>", 1, 1, 0, 5});
+  d.places.push_back({{1, 1, 0, 5}, "1", "<b>村</b>"});
   auto svg = admin::dashboard_chart(d, "places");
   REQUIRE(svg);
   CHECK(svg->find("<b>") == std::string::npos);
