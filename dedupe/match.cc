@@ -34,7 +34,7 @@ Identity make_identity(std::string_view name, std::string_view id_number,
                        std::string_view org_code) {
   Identity p;
   p.name = canonical_name(name);
-  p.name_key = name_key(name);
+  p.name_key = name_without_separators(p.name);
   if (!id_number.empty()) {
     auto parsed = forms::parse_id_number(id_number);
     if (parsed.id) {

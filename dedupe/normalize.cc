@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <shared_mutex>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dedupe/names.h"
@@ -14,7 +17,10 @@ namespace yb::dedupe {
 namespace {
 
 // One OpenCC converter for the process. OpenCC's converter is not documented as thread-safe,
-// so conversions are serialised; names are a few characters, a conversion takes microseconds.
+// so conversions are serialised. Names repeat (a village has a few hundred; each person is
+// stated again and again), so results are remembered: a conversion costs a few microseconds and
+// the lock, a remembered one a shared lock and a hash lookup. The memo is bounded: when it is
+// full it starts afresh.
 class Simplifier {
  public:
   Simplifier() {
@@ -36,6 +42,28 @@ class Simplifier {
     bool ascii = true;
     for (char c : s) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
     if (ascii) return std::string(s);
+    if (s.size() > kMemoMaxKey) return convert_now(s);
+    {
+      std::shared_lock lock(memo_mu_);
+      if (auto it = memo_.find(s); it != memo_.end()) return it->second;
+    }
+    std::string r = convert_now(s);
+    std::unique_lock lock(memo_mu_);
+    if (memo_.size() >= kMemoMaxEntries) memo_.clear();
+    memo_.emplace(std::string(s), r);
+    return r;
+  }
+
+ private:
+  static constexpr size_t kMemoMaxKey = 64;  // bytes: names and short phrases only
+  static constexpr size_t kMemoMaxEntries = 20000;
+
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+
+  std::string convert_now(std::string_view s) {
     std::lock_guard lock(mu_);
     char* out = opencc_convert_utf8(od_, s.data(), s.size());
     if (!out) return std::string(s);
@@ -44,9 +72,11 @@ class Simplifier {
     return r;
   }
 
- private:
   std::mutex mu_;
   opencc_t od_ = nullptr;
+  std::shared_mutex memo_mu_;
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>>
+      memo_;  // GUARDED_BY(memo_mu_)
 };
 
 Simplifier& simplifier() {

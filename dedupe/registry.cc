@@ -92,7 +92,33 @@ Result<int64_t> SubjectRegistry::insert_subject(db::Conn& c, const std::string& 
   return c.last_insert_id();
 }
 
+namespace {
+
+// Whether update_identity() would change anything but the time (the same person stated again
+// as before: the common case).
+bool changes_identity(const Identity& now, const Identity& w) {
+  auto differs = [](const std::string& stated, const std::string& stored) {
+    return !stated.empty() && stated != stored;
+  };
+  return differs(w.name, now.name) || differs(w.name_key, now.name_key) ||
+         differs(w.birth_date, now.birth_date) || differs(w.sex, now.sex) ||
+         differs(w.phone, now.phone) || (now.id_number.empty() && !w.id_number.empty()) ||
+         (!w.id_number.empty() && !now.id_typed.empty()) || w.org_code != now.org_code ||
+         (w.household != 0 && w.household != now.household);
+}
+
+}  // namespace
+
 Status SubjectRegistry::update_identity(db::Conn& c, int64_t id, const Identity& w, int64_t at_ms) {
+  // Nothing new: only the time moves, and the subject's seven indexes are left alone.
+  auto current = identity_of(c, id, nullptr);
+  if (!current) return current.error();
+  if (*current && !changes_identity(**current, w)) {
+    auto q = c.cached("UPDATE subjects SET updated_at = ? WHERE id = ? AND updated_at < ?");
+    if (!q) return q.take_error();
+    (*q)->bind(1, at_ms).bind(2, id).bind(3, at_ms);
+    return (*q)->run();
+  }
   // A later observation replaces what it states; what it leaves out stays. An ID number is only
   // ever added (a valid number never changes), never replaced.
   auto q = c.cached(

@@ -1,4 +1,5 @@
 // Validation and normalisation of answers against a form (rules: docs/forms.md).
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -73,33 +74,34 @@ class Validator {
       add_error(FieldError{"", "type", msg("values_not_object")});
       return finish();
     }
-    std::map<std::string, const FormField*> index;
     for (const auto& s : form_.sections) {
-      for (const auto& f : s.fields) {
-        index.emplace(f.key, &f);
-        order_.push_back(&f);
-      }
+      for (const auto& f : s.fields) order_.push_back(&f);
     }
+    // (A form has tens of fields: a scan costs less than building an index per answer.)
     for (const auto& [k, v] : values.items()) {
       (void)v;
-      if (!index.count(k)) {
+      const bool known = std::any_of(order_.begin(), order_.end(),
+                                     [&k = k](const FormField* f) { return f->key == k; });
+      if (!known) {
         add_error(FieldError{k, "unknown_field", msg("unknown_field", {same(k.substr(0, 100))})});
       }
     }
-    // Pass 1: normalise every field's raw value on its own.
-    std::map<const FormField*, FieldErrors> pending;
-    for (const FormField* f : order_) {
+    // Pass 1: normalise every field's raw value on its own (errors kept per field, by position).
+    std::vector<FieldErrors> pending(order_.size());
+    for (size_t i = 0; i < order_.size(); ++i) {
+      const FormField* f = order_[i];
       if (!f->calculate.empty()) continue;  // computed below, client value ignored
       auto it = values.find(f->key);
       if (it == values.end()) continue;
-      FieldErrors& fe = pending[f];
+      FieldErrors& fe = pending[i];
       Json norm = f->def.type == FieldType::kRepeat
                       ? normalize_repeat(*f, *it, f->key, Name{f}, fe, item_errors_[f])
                       : normalize(*f, *it, f->key, Name{f}, fe);
       if (!norm.is_null()) vals_[f->key] = std::move(norm);
     }
     // Pass 2: relevance, calculation, requiredness and constraints in document order.
-    for (const FormField* f : order_) {
+    for (size_t i = 0; i < order_.size(); ++i) {
+      const FormField* f = order_[i];
       const std::string& path = f->key;
       const Name name{f};
       EvalContext ctx = top_context();
@@ -107,8 +109,8 @@ class Validator {
         vals_.erase(f->key);
         continue;
       }
-      for (auto& e : pending[f].list) add_error(std::move(e));
-      const bool had_errors = !pending[f].list.empty();
+      for (auto& e : pending[i].list) add_error(std::move(e));
+      const bool had_errors = !pending[i].list.empty();
       if (f->calculate_expr) {
         calculate(*f, path, name, ctx, vals_);
         continue;

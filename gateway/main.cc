@@ -8,6 +8,14 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <stop_token>
+
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/program_options.hpp>
@@ -36,6 +44,48 @@ const char* kUsage =
     "  yibiao --help | --version\n"
     "\n"
     "Environment: YIBIAO_ADMIN_PASSWORD (first-start admin), YIBIAO_DEMO_PASSWORD (demo users).\n";
+
+// The log on standard error when it is a file or a pipe (a service manager, a log collector):
+// lines are written in blocks, not one write() each (a line per request otherwise costs every
+// request a system call). Warnings and errors are written at once; the rest at most a second
+// later (LogFlusher), and at exit.
+class BlockStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BlockStderrSink() { std::setvbuf(stderr, nullptr, _IOFBF, 1 << 16); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+};
+
+// Flushes the log every second until destroyed.
+class LogFlusher {
+ public:
+  explicit LogFlusher(std::shared_ptr<spdlog::logger> log)
+      : thread_([log = std::move(log)](std::stop_token stop) {
+          std::mutex mu;
+          std::condition_variable_any cv;
+          std::unique_lock lock(mu);
+          while (!stop.stop_requested()) {
+            cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+            log->flush();
+          }
+        }) {}
+
+ private:
+  std::jthread thread_;
+};
+
+std::shared_ptr<spdlog::logger> make_log() {
+  if (isatty(STDERR_FILENO)) return spdlog::stderr_color_mt("yibiao");
+  auto log = std::make_shared<spdlog::logger>("yibiao", std::make_shared<BlockStderrSink>());
+  log->flush_on(spdlog::level::warn);
+  return log;
+}
 
 std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);
@@ -152,7 +202,7 @@ int serve(int argc, char** argv) {
     throw po::error("option --log-level must be trace, debug, info, warn, error or off");
   }
 
-  auto log = spdlog::stderr_color_mt("yibiao");
+  auto log = make_log();
   log->set_level(level);
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
 
@@ -163,6 +213,7 @@ int serve(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  LogFlusher flusher(log);  // after the mask: its thread must not take the signals
 
   SystemClock clock;
   auto app = gateway::App::create(cfg, clock, log);
@@ -204,6 +255,7 @@ int serve(int argc, char** argv) {
   }
   std::cout << "Yibiao " << kVersion << " listening on " << url << std::endl;
   log->info("listening on {}:{} (db {})", cfg.server.host, *port, cfg.db_path);
+  log->flush();
 
   std::thread waiter([&] {
     int sig = 0;

@@ -14,6 +14,8 @@
 namespace yb::gateway {
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+// The same for a body that is already JSON text.
+void send_json_text(httplib::Response& res, int status, std::string body);
 
 struct Routing {
   using Json = nlohmann::json;

@@ -35,10 +35,14 @@ Error bad_json(const std::string& why) {
 }  // namespace
 
 void send_json(httplib::Response& res, int status, const Json& body) {
+  send_json_text(res, status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+void send_json_text(httplib::Response& res, int status, std::string body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                  "application/json; charset=utf-8");
+  res.body = std::move(body);  // (set_content would copy it)
+  res.set_header("Content-Type", "application/json; charset=utf-8");
 }
 
 bool json_depth_within(std::string_view text, int max_depth) {
@@ -219,7 +223,7 @@ struct Server::Impl : Routing {
       if (!decoded) return send_error(res, decoded.error());
       auto receipt = s.submissions.submit(*user, *decoded);
       if (!receipt) return send_error(res, receipt.error());
-      send_json(res, receipt->replayed ? 200 : 201, receipt->to_json());
+      send_json_text(res, receipt->replayed ? 200 : 201, receipt->to_json_text());
     });
 
     http.Get(R"(/api/v1/submissions/(\d{1,18}))", [this](const httplib::Request& req,

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/crypto.h"
+#include "core/json_text.h"
 
 namespace yb::intake {
 namespace {
@@ -114,33 +115,36 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
   return r;
 }
 
-Json Receipt::to_json() const {
-  Json j{{"id", id},
-         {"client_id", client_id},
-         {"form", form_id},
-         {"form_version", form_version},
-         {"org_unit", org_unit},
-         {"received_at", iso8601_utc(received_at_ms)},
-         {"status", "accepted"},
-         {"deliveries",
-          [&] {
-            Json a = Json::array();
-            for (const auto& d : deliveries) a.push_back(d.to_json());
-            return a;
-          }()},
-         {"burden", burden ? burden->to_json() : Json(nullptr)}};
-  if (!subjects.empty()) {
-    Json a = Json::array();
-    for (const auto& l : subjects) {
-      a.push_back(
-          Json{{"id", l.subject_id}, {"kind", l.kind}, {"role", l.role}, {"linked", l.how}});
-    }
-    j["subjects"] = std::move(a);
+std::string Receipt::to_json_text() const {
+  JsonWriter w;
+  w.begin_object();
+  w.key("id").value(id).key("client_id").value(client_id).key("form").value(form_id);
+  w.key("form_version").value(form_version).key("org_unit").value(org_unit);
+  w.key("received_at").value(iso8601_utc(received_at_ms)).key("status").value("accepted");
+  w.key("deliveries").begin_array();
+  for (const auto& d : deliveries) d.write(w);
+  w.end_array();
+  w.key("burden");
+  if (burden) {
+    w.raw(burden->to_json().dump(-1, ' ', false, Json::error_handler_t::replace));
+  } else {
+    w.null();
   }
-  if (!channel.empty()) j["channel"] = channel;
-  if (!paper_ref.empty()) j["paper_ref"] = paper_ref;
-  return j;
+  if (!subjects.empty()) {
+    w.key("subjects").begin_array();
+    for (const auto& l : subjects) {
+      w.begin_object().key("id").value(l.subject_id).key("kind").value(l.kind);
+      w.key("role").value(l.role).key("linked").value(l.how).end_object();
+    }
+    w.end_array();
+  }
+  if (!channel.empty()) w.key("channel").value(channel);
+  if (!paper_ref.empty()) w.key("paper_ref").value(paper_ref);
+  w.end_object();
+  return w.take();
 }
+
+Json Receipt::to_json() const { return Json::parse(to_json_text()); }
 
 Json StoredSubmission::to_json() const {
   Json j = receipt.to_json();

@@ -62,7 +62,9 @@ struct Receipt {
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
   std::optional<Burden> burden;                      // what this answer saved (burden.h)
   std::vector<dedupe::Linked> subjects;  // persons and household recorded (not on replays)
-  Json to_json() const;
+  // The receipt as JSON text, written directly (the hot path: every submission's answer).
+  std::string to_json_text() const;
+  Json to_json() const;  // the same, as a document
 };
 
 struct StoredSubmission {

@@ -163,25 +163,29 @@ DeliveryEngine::Lane& DeliveryEngine::lane_locked(const Connector& c) {
   return l;
 }
 
+const char* claim_sql() {
+  return "UPDATE deliveries SET status = 'sending', lease_until = ?, updated_at = ? "
+         "WHERE seq IN (SELECT w.seq FROM ("
+         // A bounded window of the oldest due work: when many deliveries wait behind an
+         // earlier one for the same person, a claim must not walk the whole backlog.
+         "SELECT d.seq, d.subject_key FROM deliveries d "
+         "WHERE d.connector_id = ? "
+         "AND (d.status = 'pending' OR d.status = 'retrying' OR d.status = 'sending') "
+         "AND ((d.status <> 'sending' AND d.next_attempt_at <= ?) OR "
+         "(d.status = 'sending' AND d.lease_until <= ?)) "
+         "ORDER BY d.seq LIMIT ?) w "
+         "WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.connector_id = ? "
+         "AND w.subject_key <> '' AND x.subject_key = w.subject_key AND x.seq < w.seq "
+         "AND (x.status = 'pending' OR x.status = 'retrying' OR x.status = 'sending')) "
+         "ORDER BY w.seq LIMIT ?) "
+         "RETURNING seq, id, submission_id, subject_key, payload, attempts";
+}
+
 size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
   const int64_t now = clock_.now_ms();
   std::vector<Item> got;
   auto s = writer_.run([&](db::Conn& c) -> Status {
-    auto q = c.cached(
-        "UPDATE deliveries SET status = 'sending', lease_until = ?, updated_at = ? "
-        "WHERE seq IN (SELECT w.seq FROM ("
-        // A bounded window of the oldest due work: when many deliveries wait behind an
-        // earlier one for the same person, a claim must not walk the whole backlog.
-        "SELECT d.seq, d.subject_key FROM deliveries d "
-        "WHERE d.connector_id = ? AND d.status IN ('pending', 'retrying', 'sending') "
-        "AND ((d.status <> 'sending' AND d.next_attempt_at <= ?) OR "
-        "(d.status = 'sending' AND d.lease_until <= ?)) "
-        "ORDER BY d.seq LIMIT ?) w "
-        "WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.connector_id = ? "
-        "AND w.subject_key <> '' AND x.subject_key = w.subject_key AND x.seq < w.seq "
-        "AND x.status IN ('pending', 'retrying', 'sending')) "
-        "ORDER BY w.seq LIMIT ?) "
-        "RETURNING seq, id, submission_id, subject_key, payload, attempts");
+    auto q = c.cached(claim_sql());
     if (!q) return q.take_error();
     (*q)->bind(1, now + opts_.lease_ms).bind(2, now).bind(3, e.connector->id);
     (*q)->bind(4, now).bind(5, now).bind(6, want * 8).bind(7, e.connector->id).bind(8, want);

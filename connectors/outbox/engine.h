@@ -131,4 +131,9 @@ class DeliveryEngine {
   std::vector<std::thread> workers_;
 };
 
+// The statement claiming due work for one connector (binds: lease until, now, connector, now,
+// now, window, connector, limit). Public for the query-plan test: it must walk the partial work
+// indexes, which it can only while it states their condition in their words (migration 10).
+const char* claim_sql();
+
 }  // namespace yb::connectors

@@ -75,15 +75,19 @@ Status insert_deliveries(db::Conn& c, int64_t submission_id, const std::string& 
   return ok_status();
 }
 
+void DeliveryView::write(JsonWriter& w) const {
+  w.begin_object();
+  w.key("id").value(id).key("connector").value(connector).key("name").value(connector_name);
+  w.key("status").value(status).key("attempts").value(attempts);
+  if (!last_error.empty()) w.key("last_error").value(last_error);
+  if (upstream_id) w.key("upstream_id").value(*upstream_id);
+  w.end_object();
+}
+
 Json DeliveryView::to_json() const {
-  Json j = {{"id", id},
-            {"connector", connector},
-            {"name", connector_name},
-            {"status", status},
-            {"attempts", attempts}};
-  if (!last_error.empty()) j["last_error"] = last_error;
-  if (upstream_id) j["upstream_id"] = *upstream_id;
-  return j;
+  JsonWriter w;
+  write(w);
+  return Json::parse(w.take());
 }
 
 Result<std::vector<DeliveryView>> deliveries_of(db::Conn& c, int64_t submission_id,

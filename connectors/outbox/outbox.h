@@ -8,6 +8,7 @@
 
 #include "connectors/outbox/store.h"
 #include "core/db.h"
+#include "core/json_text.h"
 
 namespace yb::connectors {
 
@@ -42,6 +43,8 @@ struct DeliveryView {
   std::string id, connector, connector_name, status, last_error;
   std::optional<std::string> upstream_id;
   int attempts = 0;
+  // {"id", "connector", "name", "status", "attempts"[, "last_error"][, "upstream_id"]}
+  void write(JsonWriter& w) const;
   nlohmann::json to_json() const;
 };
 

@@ -1,0 +1,43 @@
+// Writing JSON text directly, without building a document first: for answers on the hot path
+// (a submission's receipt), where building a nlohmann::json only to print it costs more than the
+// rest of the answer. The output is compact JSON; strings are escaped, and bytes that are not
+// UTF-8 become U+FFFD (as nlohmann's dump with error_handler_t::replace does).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yb {
+
+// Appends `s` as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view s);
+
+// A JSON text written value by value. The caller keeps the structure well formed (a key before
+// each member value, ends matching begins); commas are placed here.
+class JsonWriter {
+ public:
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view k);
+  JsonWriter& value(std::string_view s);
+  JsonWriter& value(const char* s) { return value(std::string_view(s)); }
+  JsonWriter& value(int64_t n);
+  JsonWriter& value(int n) { return value(static_cast<int64_t>(n)); }
+  JsonWriter& value(bool b);
+  JsonWriter& null();
+  // A value that is already JSON text (e.g. a small nlohmann document's dump()).
+  JsonWriter& raw(std::string_view json);
+  std::string take() { return std::move(out_); }
+
+ private:
+  void before_value();
+  std::string out_;
+  std::vector<bool> first_;  // per open container: nothing written in it yet
+  bool after_key_ = false;
+};
+
+}  // namespace yb
