@@ -4,17 +4,22 @@ namespace yb::intake {
 
 using Json = nlohmann::json;
 
+void Burden::write(JsonWriter& w) const {
+  const std::string t = std::to_string(typed), d = std::to_string(delivered),
+                    n = std::to_string(systems);
+  w.begin_object();
+  w.key("typed").value(typed).key("prefilled").value(prefilled);
+  w.key("delivered").value(delivered).key("systems").value(systems);
+  w.key("message").value("本次填写 " + t + " 项，代替了 " + n + " 个系统中的 " + d + " 项");
+  w.key("message_en")
+      .value("You entered " + t + " answers in place of " + d + " entries in " + n + " systems");
+  w.end_object();
+}
+
 Json Burden::to_json() const {
-  return Json{
-      {"typed", typed},
-      {"prefilled", prefilled},
-      {"delivered", delivered},
-      {"systems", systems},
-      {"message", "本次填写 " + std::to_string(typed) + " 项，代替了 " + std::to_string(systems) +
-                      " 个系统中的 " + std::to_string(delivered) + " 项"},
-      {"message_en", "You entered " + std::to_string(typed) + " answers in place of " +
-                         std::to_string(delivered) + " entries in " + std::to_string(systems) +
-                         " systems"}};
+  JsonWriter w;
+  write(w);
+  return Json::parse(w.take());
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "connectors/outbox/outbox.h"
 #include "core/db.h"
+#include "core/json_text.h"
 #include "forms/forms.h"
 
 namespace yb::intake {
@@ -22,6 +23,8 @@ struct Burden {
   int delivered = 0;
   int systems = 0;
   // {"typed", "prefilled", "delivered", "systems", "message", "message_en"}
+  // {"typed", "prefilled", "delivered", "systems", "message" (zh-CN), "message_en"}
+  void write(JsonWriter& w) const;
   nlohmann::json to_json() const;
 };
 

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -96,8 +97,8 @@ class SubmissionService {
   Result<std::vector<StoredSubmission>> recent(const admin::User& author, int limit);
 
  private:
-  // Fills r.deliveries from the database.
-  void load_deliveries(Receipt& r);
+  // Fills r.deliveries (and, with `burden`, r.burden) from the database.
+  void load_deliveries(Receipt& r, bool burden = true);
   std::optional<Receipt> find_by_client_id(int64_t author_id, const std::string& client_id,
                                            std::string* content_hash);
 
@@ -123,6 +124,27 @@ class SubmissionService {
   };
   class InFlightGuard;
   InFlight in_flight_;
+
+  // What is fixed about recently stored answers (everything but their deliveries' progress),
+  // so that a resend is answered with one read instead of three. Bounded; the oldest entry
+  // goes first. Keyed like InFlight.
+  class RecentReceipts {
+   public:
+    struct Entry {
+      std::string content_hash;
+      Receipt receipt;  // without deliveries and subjects
+    };
+    std::optional<Entry> find(const std::string& key);
+    void put(const std::string& key, const std::string& content_hash, const Receipt& r);
+
+   private:
+    static constexpr size_t kCapacity = 8192;
+    std::mutex mu_;
+    std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
+    std::deque<std::string> order_;                   // GUARDED_BY(mu_), oldest first
+  };
+  RecentReceipts recent_;
+
   dedupe::SubjectRegistry* subjects_;  // null: no subject registry (records nothing)
 };
 
