@@ -289,9 +289,9 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   const std::string hash = crypto::sha256_hex(hashed);
 
   // A replay (an offline queue resending, a retry after a lost answer) is answered from what
-  // is stored, before any validation or rendering: it may even have been stored under an older
-  // form version. A copy racing one still in flight waits for it first. The writer checks
-  // again below, for copies that still race.
+  // is stored. A copy racing one still in flight waits for it first; a recent one is known
+  // without reading its submission. Otherwise the writer finds it below, in the transaction
+  // that would store it: a new answer (the common case) pays no read for the check.
   const std::string key = std::to_string(author.id) + '\n' + req.client_id;
   InFlightGuard flight(in_flight_, key);
   if (auto known = recent_.find(key)) {
@@ -299,7 +299,10 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     load_deliveries(known->receipt, /*burden=*/false);
     return std::move(known->receipt);
   }
-  {
+  forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
+  auto values = forms::validate(**form, req.values, vo);
+  if (!values) {
+    // It may have been stored under an older version of the form, whose rules it met.
     std::string stored_hash;
     if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {
       if (stored_hash != hash) return conflict();
@@ -307,10 +310,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
       recent_.put(key, stored_hash, *prev);
       return *prev;
     }
+    return values.take_error();
   }
-  forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
-  auto values = forms::validate(**form, req.values, vo);
-  if (!values) return values.take_error();
   const std::string values_text = values->dump();
 
   // The payload each upstream will get is rendered now and frozen with the submission.
@@ -373,9 +374,9 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   if (is_conflict) return conflict();
   if (out.replayed) {
     load_deliveries(out);
-    return out;
   }
   recent_.put(key, hash, out);
+  if (out.replayed) return out;
   bool any_pending = false;
   for (const auto& p : planned) {
     connectors::DeliveryView v;

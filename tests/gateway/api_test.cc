@@ -7,6 +7,7 @@
 
 #include "admin/demo.h"
 #include "core/db.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 
 using namespace yb;
@@ -169,6 +170,63 @@ TEST_CASE("submit: copies of one answer sent at once are stored once; the others
     return q && q->step().ok() ? q->get_int(0) : -1;
   });
   CHECK(rows == 1);
+}
+
+TEST_CASE(
+    "submit: resends after a restart are answered from what is stored, also under new rules") {
+  test::TempDir dir;
+  const std::string db = dir.file("resend.db");
+  auto same_db = [&](gateway::AppConfig& cfg) { cfg.db_path = db; };
+  Json kept = submission("old-1", 5);
+  kept["values"].erase("person.phone");  // optional under version 1 of the form
+  Json valid = submission("old-2", 6);
+  Json first_kept, first_valid;
+  {
+    TestGateway gw(same_db);
+    auto tok = gw.login("cadre1");
+    auto a = gw.post("/api/v1/submissions", kept.dump(), tok);
+    auto b = gw.post("/api/v1/submissions", valid.dump(), tok);
+    REQUIRE(a);
+    REQUIRE(b);
+    REQUIRE_MESSAGE(a->status == 201, a->body);
+    REQUIRE_MESSAGE(b->status == 201, b->body);
+    first_kept = body_of(a);
+    first_valid = body_of(b);
+  }
+  // A new process (nothing remembered) with a new version of the form: the phone is required.
+  TestGateway gw(same_db);
+  Json def = Json::parse(admin::demo_form_json());
+  for (auto& sec : def["sections"]) {
+    for (auto& f : sec["fields"]) {
+      if (f["field"] == "person.phone") f["required"] = true;
+    }
+  }
+  def["version"] = 2;
+  auto published = gw.app().catalog().put_form(def, forms::FormStatus::kPublished);
+  REQUIRE_MESSAGE(published.ok(), published.error().message.en);
+  auto tok = gw.login("cadre1");
+
+  // Stored under version 1, it no longer meets today's rules, yet it is the same answer: 200.
+  auto again = gw.post("/api/v1/submissions", kept.dump(), tok);
+  REQUIRE(again);
+  CHECK_MESSAGE(again->status == 200, again->body);
+  CHECK(body_of(again)["id"] == first_kept["id"]);
+  CHECK(body_of(again)["form_version"] == 1);
+  // Other content under that client_id: still a conflict, not a validation error.
+  Json other = kept;
+  other["values"]["person.name"] = "王秀英";
+  check_error_shape(gw.post("/api/v1/submissions", other.dump(), tok), 409, "client_id_conflict");
+  // One that still passes is found by the writer, in the transaction that would store it.
+  auto valid_again = gw.post("/api/v1/submissions", valid.dump(), tok);
+  REQUIRE(valid_again);
+  CHECK_MESSAGE(valid_again->status == 200, valid_again->body);
+  CHECK(body_of(valid_again)["id"] == first_valid["id"]);
+  CHECK(body_of(valid_again)["burden"] == first_valid["burden"]);
+  const int64_t rows = gw.app().database().with_conn([](db::Conn& c) -> int64_t {
+    auto q = c.prepare("SELECT COUNT(*) FROM submissions");
+    return q && q->step().ok() ? q->get_int(0) : -1;
+  });
+  CHECK(rows == 2);
 }
 
 TEST_CASE("submit: 422 lists every problem with its path, code and both languages") {
