@@ -51,6 +51,7 @@ struct Web {
     Chrome c = chrome(req, page, title);
     c.user = s.user.display_name.empty() ? s.user.username : s.user.display_name;
     c.csrf = s.csrf;
+    c.admin = s.user.role != admin::Role::kCadre;
     return c;
   }
   // The session, or a redirect to the login page (which comes back here afterwards).

@@ -314,6 +314,7 @@ Server::Server(Services services, ServerOptions opts)
   add_dashboard_routes(*impl_);
   add_subject_routes(*impl_);
   add_web_routes(*impl_);
+  add_admin_page_routes(*impl_);
   add_security_routes(*impl_);
 }
 
