@@ -151,6 +151,7 @@ try {
       { to: 'sfzh', from: 'person.id_number' },
       { to: 'dh', from: 'person.phone' },
       { to: 'hjdz', from: 'person.registered_address' },
+      { to: 'dbzt', from: 'welfare.low_income_status' },
     ] },
   };
   // A host that is not on the allowlist is refused, with the problem named.
@@ -165,7 +166,7 @@ try {
   check(new URL(page.url()).pathname === '/admin/connectors/township_ledger', 'new connector created from the page');
   check(/已保存/.test(await page.locator('.notice').textContent()), 'the page says it was saved');
   const fields = await page.locator('#h-receives + .fields li').allTextContents();
-  check(fields.length === 4 && fields.some(f => /person\.id_number/.test(f)), 'the fields it receives are listed: ' + fields.join(', '));
+  check(fields.length === 5 && fields.some(f => /person\.id_number/.test(f)), 'the fields it receives are listed: ' + fields.join(', '));
   check(await page.locator('#h-receives + .fields li.sensitive').count() >= 1, 'sensitive fields are marked');
   await axe(page, 'connector');
   // Preview: the exact request, nothing sent.
@@ -174,7 +175,7 @@ try {
   check(preview.includes(`http://127.0.0.1:${mockPort}/ledger`) && /POST/.test(preview) && /"xm"/.test(preview), 'preview shows the exact request');
   check(received.length === 0, 'a preview sends nothing');
   await axe(page, 'connector-preview');
-  await page.screenshot({ path: path.join(out, 'admin-connector-preview.png'), fullPage: true });
+  await page.locator('#preview-result').screenshot({ path: path.join(out, 'admin-connector-preview.png') });
   // Test send: really sent, marked as a test.
   await clickAndLoad(page, '#test-send');
   check(/HTTP 200/.test(await page.locator('#test-result').textContent()), 'test send answered HTTP 200');
@@ -198,7 +199,7 @@ try {
   }
   check(delivered === 2, 'the deliveries page shows both as delivered');
   await axe(page, 'deliveries');
-  await page.screenshot({ path: path.join(out, 'admin-deliveries.png'), fullPage: true });
+  await page.screenshot({ path: path.join(out, 'admin-deliveries.png'), fullPage: false });
   check(await fitsPhone(page), 'deliveries page fits 360 px');
   await clickAndLoad(page, 'tbody tr:first-child a');
   check(/200/.test(await page.locator('#h-attempts + .table-wrap').textContent()), 'a delivery shows its attempt with HTTP 200');
@@ -227,7 +228,7 @@ try {
   const evidence = await card.locator('table').textContent();
   check(evidence.includes('孙小明') && evidence.includes('2015-03-03') && evidence.includes(dupId), 'the evidence is side by side');
   await axe(page, 'duplicates');
-  await page.screenshot({ path: path.join(out, 'admin-duplicates.png'), fullPage: true });
+  await card.screenshot({ path: path.join(out, 'admin-duplicates.png') });
   check(await fitsPhone(page), 'duplicates page fits 360 px');
   const pair = await card.getAttribute('data-pair');
   await Promise.all([page.waitForURL(/status=merged/), card.locator('button.merge').click()]);
@@ -246,9 +247,11 @@ try {
   const health = await page.locator('#h-health + .table-wrap').textContent();
   check(/乡镇民情台账/.test(health), 'the health table lists the new system');
   check(!(await page.content()).includes('cadre1'), 'no cadre named on the dashboard');
-  check(await page.locator('#h-days + .table-wrap tbody tr').count() === 30, 'one row per day (30 days)');
+  check(await page.locator('#h-days ~ details tbody tr').count() === 30, 'one row per day (30 days)');
   await axe(page, 'dashboard');
-  await page.screenshot({ path: path.join(out, 'admin-dashboard.png'), fullPage: true });
+  await page.screenshot({ path: path.join(out, 'admin-dashboard.png'), fullPage: false });
+  await page.locator('section[aria-labelledby=h-health]').screenshot({ path: path.join(out, 'admin-dashboard-health.png') });
+  await page.locator('.charts').screenshot({ path: path.join(out, 'admin-dashboard-charts.png') });
   check(await fitsPhone(page), 'dashboard fits 360 px');
   await page.goto(base + '/admin/users');
   await axe(page, 'users');
