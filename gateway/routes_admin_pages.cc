@@ -345,11 +345,10 @@ struct Admin {
     connectors_page(req, res, *s, Json::object());
   }
 
-  void connectors_page(const httplib::Request& req, httplib::Response& res, const Session& s0,
+  void connectors_page(const httplib::Request& req, httplib::Response& res, const Session& s,
                        Json extra, int status = 200) {
-    const Session* s = &s0;
     auto list = rt.s.connector_admin.list();
-    if (!list) return fail(req, res, *s, list.error());
+    if (!list) return fail(req, res, s, list.error());
     const std::string l = lang(req);
     Json rows = Json::array();
     for (const auto& c : (*list)["connectors"]) {
@@ -366,7 +365,7 @@ struct Admin {
     Json view = std::move(extra);
     view["connectors"] = rows;
     if (!view.contains("new_config")) view["new_config"] = starter_config();
-    show(req, res, *s, Area::kConnectors, "admin_connectors", "adm_connectors_title", view, status);
+    show(req, res, s, Area::kConnectors, "admin_connectors", "adm_connectors_title", view, status);
   }
 
   // A new connector from its id and configuration (the same checks as saving one).
