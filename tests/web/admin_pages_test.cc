@@ -254,6 +254,18 @@ TEST_CASE("connector page: fields it receives, config errors per problem, hostil
 
   // Unknown connector: 404 page, not a crash.
   CHECK(b.get("/admin/connectors/no_such_thing")->status == 404);
+
+  // A new connector from the list page: bad id, taken id, then created (demo allows 127.0.0.1).
+  Json fresh = before["connector"];
+  fresh.erase("id");
+  CHECK(b.submit("/admin/connectors", {{"id", "Bad Id"}, {"config", fresh.dump()}})->status == 422);
+  auto taken = b.submit("/admin/connectors", {{"id", "civil_affairs"}, {"config", fresh.dump()}});
+  CHECK(taken->status == 422);
+  CHECK(has(taken->body, "value=\"civil_affairs\""));
+  auto made = b.submit("/admin/connectors", {{"id", "civil_copy"}, {"config", fresh.dump()}});
+  CHECK(made->status == 303);
+  CHECK(made->get_header_value("Location") == "/admin/connectors/civil_copy?done=saved");
+  CHECK(has(b.get("/admin/connectors")->body, "/admin/connectors/civil_copy"));
 }
 
 TEST_CASE("deliveries page: filter, attempts, retry one, bulk retry; hostile filters ignored") {
