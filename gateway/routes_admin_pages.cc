@@ -645,6 +645,8 @@ struct Admin {
     std::string status = req.get_param_value("status");
     if (status != "merged" && status != "kept") status = "open";
     auto r = rt.s.subjects.duplicates(s->user, status, 50);
+    rt.audit(req, s->user, "duplicates.view", status, r ? "ok" : "failed",
+             r ? Json{{"pairs", (*r)["duplicates"].size()}} : Json::object());
     if (!r) return fail(req, res, *s, r.error());
     Json pairs = Json::array();
     for (const auto& p : (*r)["duplicates"]) {
@@ -695,6 +697,7 @@ struct Admin {
     auto& s = sp->first;
     const std::string decision = req.matches[2];
     auto r = rt.s.subjects.decide(s.user, std::stoll(req.matches[1]), decision);
+    rt.audit(req, s.user, "duplicate." + decision, req.matches[1], r ? "ok" : "failed");
     if (!r) return fail(req, res, s, r.error());
     web::redirect(res, csp,
                   std::string("/admin/duplicates?status=") +

@@ -348,6 +348,17 @@ TEST_CASE("duplicates page: the evidence side by side; merge, undo, keep") {
   CHECK(b.submit("/admin/duplicates/" + pid + "/undo")->status == 303);
   CHECK(has(b.get("/admin/duplicates?status=kept")->body, "data-pair=\"" + pid + "\""));
   CHECK(b.submit("/admin/duplicates/99999/merge")->status == 404);
+  // Looking at the queue and every decision are in the audit log.
+  const std::string admin = gw.login("admin", test::kAdminPassword);
+  auto merged = body_of(gw.get("/api/v1/admin/audit?action=duplicate.merge", admin));
+  REQUIRE(merged["records"].size() == 3);  // the merge, a second one, an unknown pair
+  CHECK(merged["records"][0]["target"] == pid);
+  CHECK(merged["records"][0]["result"] == "ok");
+  CHECK(merged["records"][1]["result"] == "failed");
+  CHECK(merged["records"][2]["target"] == "99999");
+  CHECK(
+      body_of(gw.get("/api/v1/admin/audit?action=duplicates.view&actor=county1", admin))["records"]
+          .size() >= 3);
   CHECK(b.get("/admin/duplicates?status=%3Cscript%3E")->status == 200);
 }
 
