@@ -51,5 +51,7 @@ void add_subject_routes(Routing& rt);    // subjects lookup/search/match, duplic
 void add_web_routes(Routing& rt);        // the cadre's web pages (routes_web.cc, gateway/web/)
 void add_security_routes(Routing& rt);   // users, audit, metrics, config, upstream hosts
                                          // (routes_security.cc)
+void add_form_routes(
+    Routing& rt);  // dictionary, forms, upstream forms, org units (routes_forms.cc)
 
 }  // namespace yb::gateway

@@ -315,6 +315,7 @@ Server::Server(Services services, ServerOptions opts)
   add_subject_routes(*impl_);
   add_web_routes(*impl_);
   add_security_routes(*impl_);
+  add_form_routes(*impl_);
 }
 
 Server::~Server() = default;
