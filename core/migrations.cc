@@ -239,6 +239,14 @@ CREATE TABLE submission_burden (
   systems       INTEGER NOT NULL
 );
 )sql"},
+      {8, "upstream systems' own forms, registered by field list and mapped onto the dictionary",
+       R"sql(
+CREATE TABLE upstream_forms (
+  id         TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -52,5 +52,7 @@ void add_web_routes(Routing& rt);        // the cadre's web pages (routes_web.cc
 void add_admin_page_routes(Routing& rt);  // the admin console's pages (routes_admin_pages.cc)
 void add_security_routes(Routing& rt);   // users, audit, metrics, config, upstream hosts
                                          // (routes_security.cc)
+void add_form_routes(
+    Routing& rt);  // dictionary, forms, upstream forms, org units (routes_forms.cc)
 
 }  // namespace yb::gateway

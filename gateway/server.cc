@@ -316,6 +316,7 @@ Server::Server(Services services, ServerOptions opts)
   add_web_routes(*impl_);
   add_admin_page_routes(*impl_);
   add_security_routes(*impl_);
+  add_form_routes(*impl_);
 }
 
 Server::~Server() = default;

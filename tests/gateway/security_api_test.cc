@@ -119,6 +119,22 @@ TEST_CASE("every role against every endpoint: only the intended roles get throug
       {"POST", "/api/v1/admin/config?dry_run=1", "{}", "-RRRRRA"},
       {"GET", "/api/v1/admin/upstream-hosts", "", "-RAARRA"},
       {"PUT", "/api/v1/admin/upstream-hosts", "{}", "-RRRRRA"},
+      {"GET", "/api/v1/admin/dictionary", "", "-RAARRA"},
+      {"PUT", "/api/v1/admin/dictionary", "{}", "-RAARRA"},
+      {"GET", "/api/v1/admin/forms", "", "-RAARRA"},
+      {"GET", "/api/v1/admin/forms/resident_household", "", "-RAARRA"},
+      {"PUT", "/api/v1/admin/forms/matrix_form", "{}", "-RAARRA"},
+      {"POST", "/api/v1/admin/forms/nope_x/publish", "", "-RAARRA"},
+      {"POST", "/api/v1/admin/forms/nope_x/close", "", "-RAARRA"},
+      {"GET", "/api/v1/admin/forms/nope_x/draft", "", "-RAARRA"},
+      {"GET", "/api/v1/admin/upstream-forms", "", "-RAARRA"},
+      {"GET", "/api/v1/admin/upstream-forms/nope_x", "", "-RAARRA"},
+      {"PUT", "/api/v1/admin/upstream-forms/nope_x", "{}", "-RAARRA"},
+      {"POST", "/api/v1/admin/upstream-forms/suggest", "{}", "-RAARRA"},
+      {"POST", "/api/v1/admin/upstream-forms/nope_x/connector", "{}", "-RAARRA"},
+      {"GET", "/api/v1/admin/org-units", "", "-RAAAAA"},
+      {"GET", "/api/v1/admin/org-units?parent=130111000000", "", "-RARAAA"},
+      {"POST", "/api/v1/admin/org-units/import?dry_run=1", "130111101000,冶河镇\n", "-RARRRA"},
   };
   for (const auto& row : rows) {
     REQUIRE(row.expect.size() == roles.size());
