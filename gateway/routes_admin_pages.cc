@@ -11,8 +11,13 @@
 
 #include "admin/connector_admin.h"
 #include "admin/dashboard.h"
+#include "admin/form_editor.h"
+#include "admin/org_units.h"
+#include "admin/upstream_forms.h"
 #include "admin/users.h"
+#include "core/clock.h"
 #include "core/crypto.h"
+#include "forms/forms.h"
 #include "gateway/http_errors.h"
 #include "gateway/routing.h"
 #include "gateway/web/pages.h"
@@ -28,17 +33,28 @@ using web::Params;
 using web::Session;
 using Json = nlohmann::json;
 
-enum class Area { kDashboard, kConnectors, kDeliveries, kDuplicates, kAudit, kUsers };
+enum class Area {
+  kDashboard,
+  kConnectors,
+  kDeliveries,
+  kDuplicates,
+  kForms,
+  kOrgUnits,
+  kAudit,
+  kUsers
+};
 
 // Who may open which page: the same rules as the JSON API behind it.
 bool may(Role r, Area a) {
   switch (a) {
     case Area::kDashboard:
+    case Area::kOrgUnits:
     case Area::kUsers:  // auditors read the list; the service decides who may change whom
       return r != Role::kCadre;
     case Area::kConnectors:
     case Area::kDeliveries:
     case Area::kDuplicates:
+    case Area::kForms:
       return r == Role::kCountyAdmin || r == Role::kSystemAdmin;
     case Area::kAudit:
       return r == Role::kAuditor || r == Role::kSecurityAdmin || r == Role::kSystemAdmin;
@@ -55,13 +71,17 @@ constexpr NavItem kNav[] = {{Area::kDashboard, "/admin", "adm_nav_dashboard"},
                             {Area::kConnectors, "/admin/connectors", "adm_nav_connectors"},
                             {Area::kDeliveries, "/admin/deliveries", "adm_nav_deliveries"},
                             {Area::kDuplicates, "/admin/duplicates", "adm_nav_duplicates"},
+                            {Area::kForms, "/admin/forms", "adm_nav_forms"},
+                            {Area::kForms, "/admin/upstream-forms", "adm_nav_upstream"},
+                            {Area::kOrgUnits, "/admin/org-units", "adm_nav_org_units"},
                             {Area::kAudit, "/admin/audit", "adm_nav_audit"},
                             {Area::kUsers, "/admin/users", "adm_nav_users"}};
 
 // Notices after a redirect (?done=KEY): only these keys are shown, as catalogue text.
-const std::set<std::string> kDone = {"saved",    "paused",  "resumed", "retried", "rerendered",
-                                     "requeued", "merge",   "keep",    "undo",    "created",
-                                     "password", "disable", "enable"};
+const std::set<std::string> kDone = {"saved",    "paused",    "resumed", "retried", "rerendered",
+                                     "requeued", "merge",     "keep",    "undo",    "created",
+                                     "password", "disable",   "enable",  "draft",   "publish",
+                                     "close",    "registered"};
 
 std::string digits_only(const std::string& s, size_t max_len = 18) {
   if (s.empty() || s.size() > max_len || s.find_first_not_of("0123456789") != std::string::npos) {
@@ -205,7 +225,14 @@ struct Admin {
                                                          httplib::Response& res, Area area) {
     auto s = require(req, res, area);
     if (!s) return std::nullopt;
-    Params p = web::parse_urlencoded(req.body);
+    // Forms with a large text (a configuration, a definition, a CSV) are sent as
+    // multipart/form-data: cpp-httplib refuses url-encoded bodies over 8 KB.
+    Params p;
+    if (req.is_multipart_form_data()) {
+      for (const auto& [name, part] : req.files) p.emplace_back(name, part.content);
+    } else {
+      p = web::parse_urlencoded(req.body);
+    }
     if (!crypto::equal_ct(param(p, "_csrf"), s->csrf)) {
       message(req, res, *s, 403, text(lang(req), "csrf_failed"));
       return std::nullopt;
@@ -277,8 +304,16 @@ struct Admin {
     }
     view["connectors"] = conns;
     view["forms"] = j["forms"];
+    // Upstream forms consolidated into the unified form: how much of each it covers.
+    Json ups = Json::array();
+    for (auto u : j["upstream_forms"].value("list", Json::array())) {
+      u["rate"] = pct(u["ratio"]);
+      ups.push_back(u);
+    }
+    view["upstream"] = ups;
+    view["upstream_rate"] = pct(j["upstream_forms"].value("ratio", Json()));
     Json charts = Json::array();
-    for (const char* name : {"saved", "prefill", "places", "health"}) {
+    for (const char* name : {"saved", "prefill", "places", "health", "coverage"}) {
       charts.push_back({{"name", name},
                         {"days", std::to_string(days)},
                         {"alt", text(l, std::string("adm_chart_") + name)}});
@@ -852,6 +887,447 @@ struct Admin {
     }
     web::redirect(res, csp, "/admin/users?done=" + action);
   }
+  // ---- dictionary and forms (admin/form_editor.h) ----
+  admin::Caller caller(const httplib::Request& req, const Session& s) {
+    return admin::Caller{s.user, rt.client_addr(req)};
+  }
+
+  void forms_page(const httplib::Request& req, httplib::Response& res, const Session& s, Json extra,
+                  int status = 200) {
+    const std::string l = lang(req);
+    auto r = rt.s.form_editor.list_forms(caller(req, s));
+    if (!r) return fail(req, res, s, r.error());
+    Json rows = Json::array();
+    for (const auto& f : (*r)["forms"]) {
+      const std::string st = f.value("status", "");
+      rows.push_back({{"id", f["id"]},
+                      {"title", label(l, f.value("title", Json()))},
+                      {"status", st},
+                      {"status_label", text(l, "adm_form_" + st)},
+                      {"published_version", f.value("published_version", Json()).dump()},
+                      {"has_draft", !f.value("draft_version", Json()).is_null()}});
+    }
+    Json view = std::move(extra);
+    view["forms"] = rows;
+    show(req, res, s, Area::kForms, "admin_forms", "adm_forms_title", view, status);
+  }
+
+  void forms_list(const httplib::Request& req, httplib::Response& res) {
+    auto s = require(req, res, Area::kForms);
+    if (!s) return;
+    const std::string open = req.get_param_value("open");
+    if (!open.empty() && open.size() <= 40 &&
+        open.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos) {
+      return web::redirect(res, csp, "/admin/forms/" + open);
+    }
+    forms_page(req, res, *s, Json::object());
+  }
+
+  void form_edit_page(const httplib::Request& req, httplib::Response& res, const Session& s,
+                      const std::string& id, Json extra, int status = 200) {
+    const std::string l = lang(req);
+    Json view = std::move(extra);
+    view["id"] = id;
+    auto f = rt.s.form_editor.form(caller(req, s), id);
+    if (f) {
+      const Json& j = *f;
+      const std::string st = j.value("status", "");
+      view["title"] = label(l, j.value("title", Json()));
+      view["status_label"] = text(l, "adm_form_" + st);
+      view["published"] = st == "published";
+      view["draft_exists"] = !j.value("draft", Json()).is_null();
+      Json versions = Json::array();
+      for (const auto& v : j.value("versions", Json::array())) {
+        versions.push_back({{"version", v.value("version", Json()).dump()},
+                            {"status_label", text(l, "adm_form_" + v.value("status", ""))},
+                            {"created_at", v.value("created_at", Json(""))}});
+      }
+      view["versions"] = versions;
+      if (!view.contains("definition")) {
+        const Json& d =
+            !j.value("draft", Json()).is_null() ? j["draft"] : j.value("published", Json());
+        view["definition"] = d.is_null() ? "" : d.dump(2);
+      }
+    } else if (f.error().kind != ErrorKind::kNotFound) {
+      return fail(req, res, s, f.error());
+    } else {
+      view["is_new"] = true;
+      if (!view.contains("definition")) view["definition"] = "";
+    }
+    show(req, res, s, Area::kForms, "admin_form", "adm_form_title", view, status);
+  }
+
+  void form_edit(const httplib::Request& req, httplib::Response& res) {
+    auto s = require(req, res, Area::kForms);
+    if (!s) return;
+    form_edit_page(req, res, *s, req.matches[1], Json::object());
+  }
+
+  void form_save(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kForms);
+    if (!sp) return;
+    auto& [s, p] = *sp;
+    const std::string id = req.matches[1], l = lang(req), text_in = param(p, "definition");
+    Json def = Json::parse(text_in, nullptr, false);
+    auto invalid = [&](const Json& problems, int status) {
+      form_edit_page(req, res, s, id, {{"definition", text_in}, {"errors", problems}}, status);
+    };
+    if (def.is_discarded() || !def.is_object()) {
+      return invalid(Json::array({{{"path", ""}, {"message", text(l, "adm_form_not_json")}}}), 422);
+    }
+    auto r = rt.s.form_editor.put_draft(caller(req, s), id, def);
+    if (!r) return invalid(problems(l, r.error()), http_status(r.error().kind));
+    web::redirect(res, csp, "/admin/forms/" + id + "?done=draft");
+  }
+
+  void form_step(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kForms);
+    if (!sp) return;
+    auto& s = sp->first;
+    const std::string id = req.matches[1], step = req.matches[2];
+    auto r = step == "publish" ? rt.s.form_editor.publish(caller(req, s), id)
+                               : rt.s.form_editor.close(caller(req, s), id);
+    if (!r) {
+      return form_edit_page(req, res, s, id, {{"errors", problems(lang(req), r.error())}},
+                            http_status(r.error().kind));
+    }
+    web::redirect(res, csp, "/admin/forms/" + id + "?done=" + step);
+  }
+
+  // The draft exactly as a cadre would see it (the cadre's form renderer), posting back here:
+  // repeat items added or removed and the answer validated, never stored.
+  void form_preview(const httplib::Request& req, httplib::Response& res, bool posted) {
+    auto s = require(req, res, Area::kForms);
+    if (!s) return;
+    const std::string id = req.matches[1];
+    auto f = rt.s.form_editor.draft(id);
+    if (!f) {
+      auto pub = rt.s.catalog.published_form(id);
+      if (!pub) return fail(req, res, *s, f.error());
+      f = std::move(pub);
+    }
+    const forms::Form& form = **f;
+    Chrome c = chrome(req, *s, "adm_form_preview");
+    c.page = "form";
+    c.title = text(c.lang, "adm_form_preview") + " · " +
+              (c.lang == "en" && !form.title.en.empty() ? form.title.en : form.title.zh);
+    const std::string today = iso_date_utc(rt.s.clock.now_ms() + 8 * 3600 * 1000);
+    web::FormPost post;
+    post.client_id = "preview";
+    std::vector<FieldError> errs;
+    std::string general = text(c.lang, "adm_preview_notice");
+    int status = 200;
+    if (posted) {
+      post = web::read_form_post(form, web::parse_urlencoded(req.body));
+      if (!crypto::equal_ct(post.csrf, s->csrf)) {
+        return message(req, res, *s, 403, text(c.lang, "csrf_failed"));
+      }
+      if (!web::apply_repeat_action(form, post.action, post.raw)) {
+        auto v = forms::validate(form, web::values_from_raw(form, post.raw), {today});
+        if (!v) {
+          errs = v.error().details;
+          status = 422;
+          if (errs.empty()) general = msg(c.lang, v.error());
+        } else {
+          general = text(c.lang, "adm_preview_valid");
+        }
+      }
+    }
+    std::string html = pages.form(c, form, post, errs, general, today);
+    // Posts come back to the preview, never to the cadre's submit; app.js keeps no draft of it
+    // and never queues it.
+    const std::string from = "action=\"/forms/" + form.id + "\"";
+    if (auto at = html.find(from); at != std::string::npos) {
+      html.replace(at, from.size(),
+                   "action=\"/admin/forms/" + form.id + "/preview\" data-preview=\"1\"");
+    }
+    web::send_html(res, csp, status, html);
+  }
+
+  void dictionary_page(const httplib::Request& req, httplib::Response& res, const Session& s,
+                       Json extra, int status = 200) {
+    auto d = rt.s.form_editor.dictionary(caller(req, s));
+    if (!d) return fail(req, res, s, d.error());
+    Json view = std::move(extra);
+    view["version"] = (*d).value("version", Json(0)).dump();
+    if (!view.contains("definition")) view["definition"] = (*d)["definition"].dump(2);
+    show(req, res, s, Area::kForms, "admin_dictionary", "adm_dictionary_title", view, status);
+  }
+
+  void dictionary(const httplib::Request& req, httplib::Response& res) {
+    auto s = require(req, res, Area::kForms);
+    if (!s) return;
+    dictionary_page(req, res, *s, Json::object());
+  }
+
+  void dictionary_save(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kForms);
+    if (!sp) return;
+    auto& [s, p] = *sp;
+    const std::string l = lang(req), text_in = param(p, "definition");
+    Json def = Json::parse(text_in, nullptr, false);
+    auto invalid = [&](const Json& problems, int status) {
+      dictionary_page(req, res, s, {{"definition", text_in}, {"errors", problems}}, status);
+    };
+    if (def.is_discarded() || !def.is_object()) {
+      return invalid(Json::array({{{"path", ""}, {"message", text(l, "adm_form_not_json")}}}), 422);
+    }
+    auto r = rt.s.form_editor.put_dictionary(caller(req, s), def);
+    if (!r) return invalid(problems(l, r.error()), http_status(r.error().kind));
+    web::redirect(res, csp, "/admin/dictionary?done=saved");
+  }
+
+  // ---- upstream forms (admin/upstream_forms.h) ----
+  // "key,label" or "key label" per line -> [{"key", "label"}]
+  static Json field_lines(const std::string& text_in) {
+    Json out = Json::array();
+    size_t pos = 0;
+    while (pos <= text_in.size()) {
+      size_t nl = text_in.find('\n', pos);
+      if (nl == std::string::npos) nl = text_in.size();
+      std::string line = text_in.substr(pos, nl - pos);
+      pos = nl + 1;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        line.pop_back();
+      }
+      size_t b = line.find_first_not_of(" \t");
+      if (b == std::string::npos) continue;
+      line = line.substr(b);
+      size_t sep = line.find_first_of(",\t ");
+      std::string key = sep == std::string::npos ? line : line.substr(0, sep);
+      std::string lbl = sep == std::string::npos ? "" : line.substr(sep + 1);
+      size_t lb = lbl.find_first_not_of(" \t,");
+      lbl = lb == std::string::npos ? "" : lbl.substr(lb);
+      out.push_back({{"key", key}, {"label", lbl.empty() ? key : lbl}});
+    }
+    return out;
+  }
+
+  void upstream_forms_page(const httplib::Request& req, httplib::Response& res, const Session& s,
+                           Json extra, int status = 200) {
+    auto r = rt.s.upstream_forms.list(caller(req, s));
+    if (!r) return fail(req, res, s, r.error());
+    Json rows = Json::array();
+    for (const auto& u : (*r)["upstream_forms"]) {
+      const Json& cov = u.value("coverage", Json::object());
+      rows.push_back({{"id", u["id"]},
+                      {"name", u.value("name", "")},
+                      {"system", u.value("system", "")},
+                      {"fields", cov.value("fields", Json(0)).dump()},
+                      {"covered", std::to_string(cov.value("covered", Json::array()).size())},
+                      {"missing", std::to_string(cov.value("missing", Json::array()).size())},
+                      {"ratio", pct(cov.value("ratio", Json()))}});
+    }
+    Json view = std::move(extra);
+    view["upstream_forms"] = rows;
+    show(req, res, s, Area::kForms, "admin_upstream_forms", "adm_upstream_title", view, status);
+  }
+
+  void upstream_forms(const httplib::Request& req, httplib::Response& res) {
+    auto s = require(req, res, Area::kForms);
+    if (!s) return;
+    upstream_forms_page(req, res, *s, Json::object());
+  }
+
+  // Registers an upstream form from its field list, mapped by the suggestions to start with.
+  void upstream_register(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kForms);
+    if (!sp) return;
+    auto& [s, p] = *sp;
+    const std::string l = lang(req), id = param(p, "id");
+    Json fields = field_lines(param(p, "fields"));
+    auto invalid = [&](const Json& problems, int status) {
+      upstream_forms_page(req, res, s,
+                          {{"new_id", id},
+                           {"new_name", param(p, "name")},
+                           {"new_system", param(p, "system")},
+                           {"new_fields", param(p, "fields")},
+                           {"errors", problems}},
+                          status);
+    };
+    const bool id_ok =
+        !id.empty() && id.size() <= 40 &&
+        id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+    if (!id_ok)
+      return invalid(Json::array({{{"path", "id"}, {"message", text(l, "adm_bad_id")}}}), 422);
+    Json mapping = Json::object();
+    if (!fields.empty()) {
+      auto sug = rt.s.upstream_forms.suggest(caller(req, s), {{"fields", fields}});
+      if (sug) mapping = sug->value("mapping", Json::object());
+    }
+    Json body = {{"name", param(p, "name")},
+                 {"system", param(p, "system")},
+                 {"fields", fields},
+                 {"mapping", mapping}};
+    auto r = rt.s.upstream_forms.put(caller(req, s), id, body);
+    if (!r) return invalid(problems(l, r.error()), http_status(r.error().kind));
+    web::redirect(res, csp, "/admin/upstream-forms/" + id + "?done=registered");
+  }
+
+  void upstream_form_page(const httplib::Request& req, httplib::Response& res, const Session& s,
+                          const std::string& id, Json extra, int status = 200) {
+    const std::string l = lang(req);
+    auto r = rt.s.upstream_forms.get(caller(req, s), id);
+    if (!r) return fail(req, res, s, r.error());
+    auto dict = rt.s.catalog.dictionary();
+    const Json& u = *r;
+    const Json mapping = u.value("mapping", Json::object());
+    const Json cov = u.value("coverage", Json::object());
+    const Json sugg = u.value("suggested", Json::object()).value("candidates", Json::object());
+    Json rows = Json::array();
+    for (const auto& f : u.value("fields", Json::array())) {
+      const std::string key = f.value("key", "");
+      const std::string mapped = mapping.value(key, "");
+      Json options = Json::array();
+      if (dict) {
+        for (const auto& [k, df] : (*dict)->fields()) {
+          options.push_back(
+              {{"value", k},
+               {"label",
+                k + " · " + (l == "en" && !df.label.en.empty() ? df.label.en : df.label.zh)},
+               {"selected", k == mapped}});
+        }
+      }
+      Json hints = Json::array();
+      for (const auto& c : sugg.value(key, Json::array())) {
+        hints.push_back(c.value("field", "") + " " + c.value("label", ""));
+      }
+      rows.push_back({{"key", key},
+                      {"label", f.value("label", "")},
+                      {"mapped", mapped},
+                      {"covered", !mapped.empty()},
+                      {"options", options},
+                      {"hints", hints},
+                      {"sensitive", !mapped.empty() && sensitivity(mapped) == "sensitive"}});
+    }
+    Json view = std::move(extra);
+    view["id"] = id;
+    view["name"] = u.value("name", "");
+    view["system"] = u.value("system", "");
+    view["rows"] = rows;
+    view["covered"] = cov.value("covered", Json::array());
+    view["missing"] = cov.value("missing", Json::array());
+    view["covered_n"] = std::to_string(view["covered"].size());
+    view["missing_n"] = std::to_string(view["missing"].size());
+    view["ratio"] = pct(cov.value("ratio", Json()));
+    if (!view.contains("conn_id")) view["conn_id"] = id;
+    show(req, res, s, Area::kForms, "admin_upstream_form", "adm_upstream_form_title", view, status);
+  }
+
+  void upstream_form(const httplib::Request& req, httplib::Response& res) {
+    auto s = require(req, res, Area::kForms);
+    if (!s) return;
+    upstream_form_page(req, res, *s, req.matches[1], Json::object());
+  }
+
+  // The mapping as chosen on the page: map.<upstream key> = dictionary key ("" = not mapped).
+  void upstream_map(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kForms);
+    if (!sp) return;
+    auto& [s, p] = *sp;
+    const std::string id = req.matches[1];
+    auto cur = rt.s.upstream_forms.get(caller(req, s), id);
+    if (!cur) return fail(req, res, s, cur.error());
+    Json mapping = Json::object();
+    for (const auto& [k, v] : p) {
+      if (k.rfind("map.", 0) == 0 && !v.empty()) mapping[k.substr(4)] = v;
+    }
+    Json body = {{"name", cur->value("name", "")},
+                 {"system", cur->value("system", "")},
+                 {"fields", cur->value("fields", Json::array())},
+                 {"mapping", mapping}};
+    auto r = rt.s.upstream_forms.put(caller(req, s), id, body);
+    if (!r) {
+      return upstream_form_page(req, res, s, id, {{"errors", problems(lang(req), r.error())}},
+                                http_status(r.error().kind));
+    }
+    web::redirect(res, csp, "/admin/upstream-forms/" + id + "?done=saved");
+  }
+
+  void upstream_connector(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kForms);
+    if (!sp) return;
+    auto& [s, p] = *sp;
+    const std::string id = req.matches[1];
+    const std::string type = param(p, "type") == "http_form" ? "http_form" : "http_json";
+    Json body = {{"type", type}, {"url", param(p, "url")}, {"method", "POST"}};
+    const std::string cid = param(p, "conn_id");
+    if (!cid.empty()) body["id"] = cid;
+    if (param(p, "allow_plain_http") == "1") body["tls"] = {{"allow_plain_http", true}};
+    auto r = rt.s.upstream_forms.make_connector(caller(req, s), id, body);
+    if (!r) {
+      return upstream_form_page(req, res, s, id,
+                                {{"conn_errors", problems(lang(req), r.error())},
+                                 {"conn_id", cid},
+                                 {"conn_url", param(p, "url")}},
+                                http_status(r.error().kind));
+    }
+    const std::string made = (*r)["connector"]["connector"].value("id", cid.empty() ? id : cid);
+    web::redirect(res, csp, "/admin/connectors/" + made + "?done=saved");
+  }
+
+  // ---- org units (admin/org_units.h) ----
+  void org_units_page(const httplib::Request& req, httplib::Response& res, const Session& s,
+                      Json extra, int status = 200) {
+    const std::string l = lang(req);
+    std::optional<std::string> parent;
+    const std::string pp = digits_only(req.get_param_value("parent"), 12);
+    if (!pp.empty()) parent = pp;
+    auto r = rt.s.org_units.children(caller(req, s), parent);
+    if (!r) return fail(req, res, s, r.error());
+    Json view = std::move(extra);
+    Json units = Json::array();
+    for (auto u : (*r)["units"]) {
+      u["level_label"] = text(l, "adm_level_" + u.value("level", ""));
+      u["children"] = u.value("children", Json(0)).dump();
+      u["has_children"] = u.value("children", "0") != "0";
+      units.push_back(u);
+    }
+    view["units"] = units;
+    const Json& par = (*r)["parent"];
+    if (par.is_object()) {
+      view["parent_name"] = par.value("name", "");
+      view["parent_code"] = par.value("code", "");
+      view["up"] =
+          par.value("parent_code", Json("")).is_string() ? par.value("parent_code", "") : "";
+    }
+    view["may_import"] = s.user.role == Role::kCountyAdmin || s.user.role == Role::kSystemAdmin;
+    show(req, res, s, Area::kOrgUnits, "admin_org_units", "adm_org_title", view, status);
+  }
+
+  void org_units(const httplib::Request& req, httplib::Response& res) {
+    auto s = require(req, res, Area::kOrgUnits);
+    if (!s) return;
+    org_units_page(req, res, *s, Json::object());
+  }
+
+  void org_import(const httplib::Request& req, httplib::Response& res) {
+    auto sp = require_post(req, res, Area::kOrgUnits);
+    if (!sp) return;
+    auto& [s, p] = *sp;
+    const std::string csv = param(p, "csv");
+    const bool dry = param(p, "dry_run") == "1";
+    auto r = rt.s.org_units.import_csv(caller(req, s), csv, dry);
+    if (!r) {
+      return org_units_page(req, res, s, {{"csv", csv}, {"errors", problems(lang(req), r.error())}},
+                            http_status(r.error().kind));
+    }
+    Json changes = Json::array();
+    for (const auto& c : r->value("changes", Json::array())) {
+      changes.push_back({{"line", c.value("line", Json()).dump()},
+                         {"code", c.value("code", "")},
+                         {"name", c.value("name", "")},
+                         {"change", text(lang(req), "adm_change_" + c.value("change", ""))}});
+    }
+    org_units_page(req, res, s,
+                   {{"csv", dry ? csv : ""},
+                    {"result",
+                     {{"dry_run", dry},
+                      {"added", r->value("added", Json(0)).dump()},
+                      {"renamed", r->value("renamed", Json(0)).dump()},
+                      {"unchanged", r->value("unchanged", Json(0)).dump()},
+                      {"changes", changes}}}});
+  }
 };
 
 void add_routes(const std::shared_ptr<Admin>& a) {
@@ -878,6 +1354,23 @@ void add_routes(const std::shared_ptr<Admin>& a) {
   http.Get("/admin/duplicates", [a](Req q, Res r) { a->duplicates(q, r); });
   http.Post(R"(/admin/duplicates/([0-9]{1,15})/(merge|keep|undo))",
             [a](Req q, Res r) { a->duplicate_decide(q, r); });
+  http.Get("/admin/forms", [a](Req q, Res r) { a->forms_list(q, r); });
+  const std::string form = R"(/admin/forms/([a-z0-9_]{1,40}))";
+  http.Get(form, [a](Req q, Res r) { a->form_edit(q, r); });
+  http.Post(form, [a](Req q, Res r) { a->form_save(q, r); });
+  http.Post(form + "/(publish|close)", [a](Req q, Res r) { a->form_step(q, r); });
+  http.Get(form + "/preview", [a](Req q, Res r) { a->form_preview(q, r, false); });
+  http.Post(form + "/preview", [a](Req q, Res r) { a->form_preview(q, r, true); });
+  http.Get("/admin/dictionary", [a](Req q, Res r) { a->dictionary(q, r); });
+  http.Post("/admin/dictionary", [a](Req q, Res r) { a->dictionary_save(q, r); });
+  http.Get("/admin/upstream-forms", [a](Req q, Res r) { a->upstream_forms(q, r); });
+  http.Post("/admin/upstream-forms", [a](Req q, Res r) { a->upstream_register(q, r); });
+  const std::string upf = R"(/admin/upstream-forms/([a-z0-9_]{1,40}))";
+  http.Get(upf, [a](Req q, Res r) { a->upstream_form(q, r); });
+  http.Post(upf, [a](Req q, Res r) { a->upstream_map(q, r); });
+  http.Post(upf + "/connector", [a](Req q, Res r) { a->upstream_connector(q, r); });
+  http.Get("/admin/org-units", [a](Req q, Res r) { a->org_units(q, r); });
+  http.Post("/admin/org-units/import", [a](Req q, Res r) { a->org_import(q, r); });
   http.Get("/admin/audit", [a](Req q, Res r) { a->audit_log(q, r); });
   http.Get("/admin/users", [a](Req q, Res r) { a->users(q, r); });
   http.Post("/admin/users", [a](Req q, Res r) { a->user_create(q, r); });

@@ -1,10 +1,12 @@
 // The county admin console in a real browser (Debian's Chromium through npm playwright-core),
 // against the real gateway binary (--demo, temp database) and a mock upstream written here (a
 // node http server on loopback). Proves the main admin tasks at phone width (360 px):
-//  (a) connect a new upstream system: its host allowed through the upstream-hosts allowlist, the
-//      connector created from the page, the fields it receives shown (sensitive ones marked),
-//      the exact request previewed, a test send, and the first real deliveries arriving at the
-//      mock upstream and shown as delivered with their attempts;
+//  (a) connect a new upstream system: its own form registered from its field list, mapped onto
+//      the dictionary with the coverage shown, its connector made from the registration (its
+//      host allowed through the upstream-hosts allowlist), the fields it receives shown
+//      (sensitive ones marked), the exact request previewed, a test send, a new version of the
+//      unified form previewed as a cadre sees it and published, and the first real deliveries
+//      arriving at the mock upstream and shown as delivered with their attempts;
 //  (b) review a likely duplicate with the evidence side by side and merge it;
 //  (c) read the dashboard: server-drawn charts that load, the numbers in tables;
 // plus role checks (a cadre gets 403, an auditor reads the audit log), the pages working with
@@ -138,32 +140,36 @@ try {
   check(new URL(page.url()).pathname === '/admin', 'county admin lands on /admin after login');
   await page.goto(base + '/admin/connectors');
   await axe(page, 'connectors');
-  const config = {
-    type: 'http_json',
-    name: { 'zh-CN': '乡镇民情台账', en: 'Township ledger' },
-    forms: ['resident_household'],
-    url: `http://127.0.0.1:${mockPort}/ledger`,
-    method: 'POST',
-    tls: { allow_plain_http: true },
-    response_id: { json_path: 'data.id' },
-    mapping: { fields: [
-      { to: 'xm', from: 'person.name' },
-      { to: 'sfzh', from: 'person.id_number' },
-      { to: 'dh', from: 'person.phone' },
-      { to: 'hjdz', from: 'person.registered_address' },
-      { to: 'dbzt', from: 'welfare.low_income_status' },
-    ] },
-  };
-  // A host that is not on the allowlist is refused, with the problem named.
-  await page.fill('#new-id', 'township_ledger');
-  await page.fill('#new-config', JSON.stringify({ ...config, url: 'http://127.0.0.1:1/ledger' }, null, 2));
-  await clickAndLoad(page, '#create-connector');
-  check(/127\.0\.0\.1:1/.test(await page.locator('#summary').textContent()), 'a host off the allowlist is refused, naming it');
-  check(await page.inputValue('#new-id') === 'township_ledger', 'what was typed is kept after a refusal');
-  await axe(page, 'connectors-errors');
-  await page.fill('#new-config', JSON.stringify(config, null, 2));
-  await clickAndLoad(page, '#create-connector');
-  check(new URL(page.url()).pathname === '/admin/connectors/township_ledger', 'new connector created from the page');
+  // Register the upstream system's own form from its field list; a mapping is suggested.
+  await page.goto(base + '/admin/upstream-forms');
+  await axe(page, 'upstream-forms');
+  await page.fill('#uf-id', 'township_ledger');
+  await page.fill('#uf-name', '乡镇民情台账');
+  await page.fill('#uf-system', '南高乡');
+  await page.fill('#uf-fields', 'xm,姓名\nsfzh,公民身份号码\ndh,联系电话\nhjdz,户籍地址\ndbzt,低保状态\nyzgm,养殖规模（头）');
+  await clickAndLoad(page, '#register');
+  check(new URL(page.url()).pathname === '/admin/upstream-forms/township_ledger', 'upstream form registered from its field list');
+  check(await page.inputValue('#map-sfzh') === 'person.id_number', 'the ID number field was mapped by suggestion');
+  // Map the rest by hand; coverage follows.
+  for (const [k, v] of [['xm', 'person.name'], ['dh', 'person.phone'], ['hjdz', 'person.registered_address'], ['dbzt', 'welfare.low_income_status']]) {
+    await page.selectOption('#map-' + k, v);
+  }
+  await page.selectOption('#map-yzgm', '');
+  await clickAndLoad(page, '#save-mapping');
+  check(await page.locator('#covered-n').textContent() === '5' && await page.locator('#missing-n').textContent() === '1', 'coverage shown: 5 covered, 1 missing');
+  check((await page.locator('code.missing').allTextContents()).join() === 'yzgm', 'the missing field is named');
+  await axe(page, 'upstream-form');
+  await page.locator('#coverage').screenshot({ path: path.join(out, 'admin-upstream-coverage.png') });
+  // Its connector: a host off the allowlist is refused, naming it; then the mock's.
+  await page.fill('#mc-url', 'http://127.0.0.1:1/ledger');
+  await page.check('#mc-plain');
+  await clickAndLoad(page, '#make-connector');
+  check(/127\.0\.0\.1:1/.test(await page.locator('#h-mkconn').locator('..').textContent()), 'a host off the allowlist is refused, naming it');
+  await axe(page, 'upstream-form-errors');
+  await page.fill('#mc-url', `http://127.0.0.1:${mockPort}/ledger`);
+  await page.check('#mc-plain');
+  await clickAndLoad(page, '#make-connector');
+  check(new URL(page.url()).pathname === '/admin/connectors/township_ledger', 'its connector created from the registration');
   check(/已保存/.test(await page.locator('.notice').textContent()), 'the page says it was saved');
   const fields = await page.locator('#h-receives + .fields li').allTextContents();
   check(fields.length === 5 && fields.some(f => /person\.id_number/.test(f)), 'the fields it receives are listed: ' + fields.join(', '));
@@ -181,6 +187,28 @@ try {
   check(/HTTP 200/.test(await page.locator('#test-result').textContent()), 'test send answered HTTP 200');
   check(received.length === 1 && received[0].headers['x-yibiao-test'] === '1', 'the mock upstream got the test request marked X-Yibiao-Test');
 
+  // A new version of the unified form: draft, preview exactly as a cadre sees it, publish.
+  await page.goto(base + '/admin/forms/resident_household');
+  await axe(page, 'form-editor');
+  const def = JSON.parse(await page.inputValue('#definition'));
+  def.title['zh-CN'] = '居民及家庭信息采集表（2027版）';
+  await page.fill('#definition', JSON.stringify(def, null, 2));
+  await clickAndLoad(page, '#save-draft');
+  const saved = await page.locator('.notice, #summary').first().textContent();
+  check(/草稿已保存/.test(saved), 'draft saved: ' + saved.trim().slice(0, 300));
+  await clickAndLoad(page, '#preview-form');
+  check(/2027版/.test(await page.locator('h1').textContent()) && await page.locator('[name="person.id_number"]').count() === 1, 'the draft previewed as the cadre form');
+  await axe(page, 'form-preview');
+  await page.screenshot({ path: path.join(out, 'admin-form-preview.png'), fullPage: false });
+  await page.goto(base + '/admin/forms/resident_household');
+  await clickAndLoad(page, '#publish');
+  check(/已发布/.test(await page.locator('.notice').textContent()), 'published');
+  await page.goto(base + '/admin/org-units');
+  await axe(page, 'org-units');
+  await page.goto(base + '/admin/forms');
+  await axe(page, 'forms');
+  await page.goto(base + '/admin/dictionary');
+  await axe(page, 'dictionary');
   // A cadre's answers now go to the new system too.
   for (const seed of [21, 22]) {
     const r = await api(base, 'POST', '/api/v1/submissions', { form: 'resident_household', client_id: 'adm-' + seed, values: sample(seed) }, cadreTok);
@@ -243,10 +271,11 @@ try {
     await sleep(100);
   }
   const imgs = await page.evaluate(() => [...document.images].map(i => ({ src: i.getAttribute('src'), w: i.naturalWidth, alt: i.alt })));
-  check(imgs.length === 4 && imgs.every(i => i.w > 0 && i.alt), 'four server-drawn charts load, each with a text alternative: ' + imgs.map(i => i.src + ':' + i.w).join(' '));
+  check(imgs.length === 5 && imgs.every(i => i.w > 0 && i.alt), 'five server-drawn charts load, each with a text alternative: ' + imgs.map(i => i.src + ':' + i.w).join(' '));
   const health = await page.locator('#h-health + .table-wrap').textContent();
   check(/乡镇民情台账/.test(health), 'the health table lists the new system');
   check(!(await page.content()).includes('cadre1'), 'no cadre named on the dashboard');
+  check(/乡镇民情台账/.test(await page.locator('#h-upstream ~ .table-wrap').textContent()), 'the upstream form and its coverage are on the dashboard');
   check(await page.locator('#h-days ~ details tbody tr').count() === 30, 'one row per day (30 days)');
   await axe(page, 'dashboard');
   await page.screenshot({ path: path.join(out, 'admin-dashboard.png'), fullPage: false });
@@ -269,7 +298,7 @@ try {
   {
     const { ctx, page: p } = await newPage();
     await login(p, 'auditor1');
-    await p.goto(base + '/admin/audit?action=connector.put');
+    await p.goto(base + '/admin/audit?actor=county1');
     const text = await p.locator('main').textContent();
     check(/township_ledger/.test(text) && /county1/.test(text), 'the audit log shows who created the connector');
     check(await p.locator('main form[method=post]').count() === 0, 'the audit page has nothing to submit');

@@ -80,6 +80,17 @@ struct Browser {
     keep(r);
     return r;
   }
+  // The same as multipart/form-data, as the pages send their large texts.
+  httplib::Result submit_multipart(const std::string& path,
+                                   std::vector<std::pair<std::string, std::string>> kv) {
+    kv.emplace_back("_csrf", csrf);
+    httplib::MultipartFormDataItems items;
+    for (const auto& [k, v] : kv) items.push_back({k, v, "", ""});
+    auto r = gw.client().Post(path, headers(), items);
+    REQUIRE(r);
+    keep(r);
+    return r;
+  }
   // A form post with this session's CSRF token.
   httplib::Result submit(const std::string& path,
                          std::vector<std::pair<std::string, std::string>> kv = {}) {
@@ -434,7 +445,7 @@ TEST_CASE("dashboard page: charts from the server, the numbers in tables, no cad
   b.login("county1");
   auto d = b.get("/admin?days=7");
   REQUIRE(d->status == 200);
-  for (const char* c : {"saved", "prefill", "places", "health"}) {
+  for (const char* c : {"saved", "prefill", "places", "health", "coverage"}) {
     CHECK(has(d->body, std::string("/admin/charts/") + c + ".svg?days=7"));
     auto svg = b.get(std::string("/admin/charts/") + c + ".svg?days=7");
     CHECK(svg->status == 200);
@@ -448,4 +459,157 @@ TEST_CASE("dashboard page: charts from the server, the numbers in tables, no cad
   CHECK(b.get("/admin?days=9999")->status == 200);
   CHECK(has(b.get("/admin?days=%3Cb%3E")->body, ".svg?days=30"));
   CHECK(b.get("/admin/charts/nope.svg")->status == 404);
+}
+
+TEST_CASE("forms pages: draft, preview exactly as a cadre sees it, publish, close") {
+  TestGateway gw;
+  Browser cadre{gw};
+  cadre.login("cadre1");
+  CHECK(cadre.get("/admin/forms")->status == 403);
+  Browser b{gw};
+  b.login("county1");
+  auto list = b.get("/admin/forms");
+  REQUIRE(list->status == 200);
+  CHECK(has(list->body, "/admin/forms/resident_household"));
+  CHECK(b.get("/admin/forms?open=resident_household")->get_header_value("Location") ==
+        "/admin/forms/resident_household");
+  auto page = b.get("/admin/forms/resident_household");
+  REQUIRE(page->status == 200);
+  CHECK(has(page->body, "id=\"definition\""));
+
+  // Not JSON, then a definition with problems: each one listed, what was typed kept.
+  auto nj = b.submit("/admin/forms/resident_household", {{"definition", "{\"<b>\": "}});
+  CHECK(nj->status == 422);
+  CHECK_FALSE(has(nj->body, "<b>"));
+  const std::string tok = gw.login("county1");
+  auto api = body_of(gw.get("/api/v1/admin/forms/resident_household", tok));
+  Json def = api["published"];
+  REQUIRE(def.is_object());
+  Json broken = def;
+  broken["sections"][0]["fields"].push_back(Json{{"key", "no.such_field"}});
+  auto bad = b.submit("/admin/forms/resident_household", {{"definition", broken.dump()}});
+  CHECK(bad->status == 422);
+  CHECK(has(bad->body, "no.such_field"));
+  CHECK(has(bad->body, "class=\"problems\""));
+
+  // A draft with a new title: the preview is the cadre's form page, posting back to itself.
+  // Sent as the page sends it: multipart, and larger than a url-encoded body may be (8 KB).
+  def["title"]["zh-CN"] = "居民及家庭信息采集表（新版）";
+  def["description"]["zh-CN"] = std::string(3000, 'x') + "。";
+  REQUIRE(def.dump(2).size() > 8192);
+  CHECK(b.submit_multipart("/admin/forms/resident_household", {{"definition", def.dump(2)}})
+            ->status == 303);
+  // Without the token, multipart is refused like any other post.
+  httplib::MultipartFormDataItems forged = {{"definition", def.dump(), "", ""}};
+  CHECK(gw.client().Post("/admin/forms/resident_household", b.headers(), forged)->status == 403);
+  auto saved = b.submit_multipart("/admin/forms/resident_household", {{"definition", def.dump()}});
+  REQUIRE(saved->status == 303);
+  CHECK(saved->get_header_value("Location") == "/admin/forms/resident_household?done=draft");
+  auto prev = b.get("/admin/forms/resident_household/preview");
+  REQUIRE(prev->status == 200);
+  CHECK(has(prev->body, "（新版）"));
+  CHECK(has(prev->body, "action=\"/admin/forms/resident_household/preview\" data-preview=\"1\""));
+  CHECK_FALSE(has(prev->body, "action=\"/forms/resident_household\""));
+  CHECK(has(prev->body, "name=\"person.id_number\""));
+  // Checking an empty answer shows the errors and stores nothing; without the token, 403.
+  auto checked = b.submit("/admin/forms/resident_household/preview", {{"_action", "submit"}});
+  CHECK(checked->status == 422);
+  CHECK(b.post("/admin/forms/resident_household/preview", "_action=submit")->status == 403);
+  CHECK_FALSE(has(cadre.get("/forms/resident_household")->body, "（新版）"));  // not yet
+
+  // Publish: cadres get the new version. Close: cadres are no longer offered it.
+  auto pub = b.submit("/admin/forms/resident_household/publish");
+  CHECK(pub->status == 303);
+  CHECK(has(cadre.get("/forms/resident_household")->body, "（新版）"));
+  CHECK(b.submit("/admin/forms/resident_household/publish")->status == 409);  // no draft left
+  CHECK(b.submit("/admin/forms/resident_household/close")->status == 303);
+  CHECK(cadre.get("/forms/resident_household")->status == 404);
+  CHECK(b.get("/admin/dictionary")->status == 200);
+  auto dict_bad = b.submit("/admin/dictionary", {{"definition", "[]"}});
+  CHECK(dict_bad->status == 422);
+}
+
+TEST_CASE("upstream forms pages: register from a field list, coverage, map, make its connector") {
+  TestGateway gw;
+  Browser b{gw};
+  b.login("county1");
+  CHECK(b.get("/admin/upstream-forms")->status == 200);
+  auto bad = b.submit("/admin/upstream-forms", {{"id", "<x>"}, {"fields", "xm,姓名"}});
+  CHECK(bad->status == 422);
+  CHECK_FALSE(has(bad->body, "value=\"<x>\""));
+  auto reg = b.submit("/admin/upstream-forms",
+                      {{"id", "cl_test"},
+                       {"name", "残联 残疾人信息采集表"},
+                       {"system", "残联"},
+                       {"fields", "xm,姓名\r\nsfzh,公民身份号码\nyzgm,养殖规模（头）\n"}});
+  REQUIRE(reg->status == 303);
+  auto page = b.get("/admin/upstream-forms/cl_test");
+  REQUIRE(page->status == 200);
+  CHECK(has(page->body, "id=\"covered-n\">2<"));
+  CHECK(has(page->body, "id=\"missing-n\">1<"));
+  CHECK(has(page->body, "<code class=\"missing\">yzgm</code>"));
+  // Map only the name: coverage follows.
+  auto mapped = b.submit("/admin/upstream-forms/cl_test",
+                         {{"map.xm", "person.name"}, {"map.sfzh", ""}, {"map.yzgm", ""}});
+  CHECK(mapped->status == 303);
+  CHECK(has(b.get("/admin/upstream-forms/cl_test")->body, "id=\"covered-n\">1<"));
+  auto wrong = b.submit("/admin/upstream-forms/cl_test", {{"map.xm", "no.such_field"}});
+  CHECK(wrong->status == 422);
+  // Its connector: a host off the allowlist is refused, naming it; an allowed one is created.
+  auto off = b.submit("/admin/upstream-forms/cl_test/connector", {{"conn_id", "cl_test"},
+                                                                  {"type", "http_json"},
+                                                                  {"url", "http://10.9.9.9/x"},
+                                                                  {"allow_plain_http", "1"}});
+  CHECK(off->status == 403);
+  CHECK(has(off->body, "10.9.9.9"));
+  const std::string admin_tok = gw.login("admin", test::kAdminPassword);
+  REQUIRE(gw.client()
+              .Put("/api/v1/admin/upstream-hosts", {{"Authorization", "Bearer " + admin_tok}},
+                   R"({"hosts": ["127.0.0.1"]})", "application/json")
+              ->status == 200);
+  auto made = b.submit("/admin/upstream-forms/cl_test/connector", {{"conn_id", "cl_test"},
+                                                                   {"type", "http_json"},
+                                                                   {"url", "http://127.0.0.1:9/x"},
+                                                                   {"allow_plain_http", "1"}});
+  REQUIRE(made->status == 303);
+  CHECK(made->get_header_value("Location") == "/admin/connectors/cl_test?done=saved");
+  auto conn = b.get("/admin/connectors/cl_test");
+  CHECK(conn->status == 200);
+  CHECK(has(conn->body, "person.name"));
+}
+
+TEST_CASE("org units page: browse the tree; CSV import checked first, every bad line listed") {
+  TestGateway gw;
+  Browser cadre{gw};
+  cadre.login("cadre1");
+  CHECK(cadre.get("/admin/org-units")->status == 403);
+  Browser aud{gw};
+  aud.login("auditor1");
+  auto ap = aud.get("/admin/org-units");
+  CHECK(ap->status == 200);
+  CHECK_FALSE(has(ap->body, "id=\"import\""));
+  CHECK(aud.submit("/admin/org-units/import", {{"csv", "130111200203,新村"}})->status == 403);
+  Browser b{gw};
+  b.login("county1");
+  auto top = b.get("/admin/org-units");
+  REQUIRE(top->status == 200);
+  CHECK(has(top->body, "南高乡"));
+  auto down = b.get("/admin/org-units?parent=130111200000");
+  CHECK(has(down->body, "南高村"));
+  CHECK(b.get("/admin/org-units?parent=%3Cscript%3E")->status == 200);
+  // A dry run changes nothing; the real import adds the village.
+  auto dry = b.submit("/admin/org-units/import",
+                      {{"csv", "code,name\n130111200203,新高村\n"}, {"dry_run", "1"}});
+  CHECK(dry->status == 200);
+  CHECK(has(dry->body, "id=\"import-result\""));
+  CHECK_FALSE(has(b.get("/admin/org-units?parent=130111200000")->body, "新高村"));
+  auto real = b.submit("/admin/org-units/import", {{"csv", "code,name\n130111200203,新高村\n"}});
+  CHECK(real->status == 200);
+  CHECK(has(b.get("/admin/org-units?parent=130111200000")->body, "新高村"));
+  // Bad lines: each named by its number, nothing imported.
+  auto bad = b.submit("/admin/org-units/import",
+                      {{"csv", "130111200204,好村\n12345,<b>坏</b>\n130111200205\n"}});
+  CHECK(bad->status == 422);
+  CHECK_FALSE(has(bad->body, "<b>坏</b>"));
+  CHECK_FALSE(has(b.get("/admin/org-units?parent=130111200000")->body, "好村"));
 }
