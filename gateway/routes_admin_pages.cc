@@ -17,6 +17,7 @@
 #include "admin/users.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/markup.h"
 #include "forms/forms.h"
 #include "gateway/http_errors.h"
 #include "gateway/routing.h"
@@ -1015,7 +1016,7 @@ struct Admin {
     web::FormPost post;
     post.client_id = "preview";
     std::vector<FieldError> errs;
-    std::string general = text(c.lang, "adm_preview_notice");
+    std::string general, notice = text(c.lang, "adm_preview_notice");
     int status = 200;
     if (posted) {
       post = web::read_form_post(form, web::parse_urlencoded(req.body));
@@ -1029,7 +1030,7 @@ struct Admin {
           status = 422;
           if (errs.empty()) general = msg(c.lang, v.error());
         } else {
-          general = text(c.lang, "adm_preview_valid");
+          notice = text(c.lang, "adm_preview_valid");
         }
       }
     }
@@ -1040,6 +1041,11 @@ struct Admin {
     if (auto at = html.find(from); at != std::string::npos) {
       html.replace(at, from.size(),
                    "action=\"/admin/forms/" + form.id + "/preview\" data-preview=\"1\"");
+    }
+    // Said once, above the form, as a notice (the error summary is for the answer's problems).
+    if (auto h1 = html.find("</h1>"); h1 != std::string::npos) {
+      html.insert(h1 + 5, "\n<p class=\"notice\" role=\"status\" id=\"preview-notice\">" +
+                              xml_escape(notice) + "</p>");
     }
     web::send_html(res, csp, status, html);
   }

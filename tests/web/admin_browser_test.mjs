@@ -198,6 +198,7 @@ try {
   check(/草稿已保存/.test(saved), 'draft saved: ' + saved.trim().slice(0, 300));
   await clickAndLoad(page, '#preview-form');
   check(/2027版/.test(await page.locator('h1').textContent()) && await page.locator('[name="person.id_number"]').count() === 1, 'the draft previewed as the cadre form');
+  check(/预览/.test(await page.locator('#preview-notice').textContent()) && (await page.locator('#summary').textContent()).trim() === '', 'marked as a preview, with no error shown');
   await axe(page, 'form-preview');
   await page.screenshot({ path: path.join(out, 'admin-form-preview.png'), fullPage: false });
   await page.goto(base + '/admin/forms/resident_household');

@@ -511,6 +511,7 @@ TEST_CASE("forms pages: draft, preview exactly as a cadre sees it, publish, clos
   CHECK(has(prev->body, "action=\"/admin/forms/resident_household/preview\" data-preview=\"1\""));
   CHECK_FALSE(has(prev->body, "action=\"/forms/resident_household\""));
   CHECK(has(prev->body, "name=\"person.id_number\""));
+  CHECK(has(prev->body, "id=\"preview-notice\""));  // said to be a preview, not an error
   // Checking an empty answer shows the errors and stores nothing; without the token, 403.
   auto checked = b.submit("/admin/forms/resident_household/preview", {{"_action", "submit"}});
   CHECK(checked->status == 422);
