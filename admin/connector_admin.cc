@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "admin/demo.h"
+#include "admin/masking.h"
 #include "connectors/delivery/auth.h"
 #include "connectors/delivery/signing.h"
 #include "connectors/feed/feed.h"
@@ -322,6 +323,22 @@ Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
 }
 
 Result<Json> ConnectorAdmin::delivery(const User& u, const std::string& id) {
+  auto d = delivery_full(u, id);
+  if (!d || sees_personal_data(u)) return d;
+  // Masked roles (admin/masking.h): sensitive values by the connector's mapping, identifiers
+  // anywhere, also in upstream responses and errors.
+  std::set<std::string> keys;
+  if (auto dict = catalog_.dictionary(); dict) keys = masked_field_keys(**dict);
+  Json raw = Json::object();
+  if (auto e = store_.get((*d)["connector"].get<std::string>()); e) raw = e->connector->raw;
+  if (d->contains("payload")) (*d)["payload"] = mask_payload((*d)["payload"], raw, keys);
+  (*d)["attempt_log"] = mask_identifiers_in((*d)["attempt_log"]);
+  (*d)["last_error"] = mask_identifiers_in((*d)["last_error"]);
+  (*d)["masked"] = true;
+  return d;
+}
+
+Result<Json> ConnectorAdmin::delivery_full(const User& u, const std::string& id) {
   return db_.with_conn([&](db::Conn& c) -> Result<Json> {
     auto s = c.prepare(
         "SELECT id, submission_id, connector_id, org_code, status, attempts, next_attempt_at, "
@@ -596,6 +613,12 @@ Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, co
                                                                const std::string& format,
                                                                bool again,
                                                                const std::string& period) {
+  // An export hands the answers over in full: it is a delivery, done by the county admin.
+  if (!sees_personal_data(u)) {
+    return Error::make(ErrorKind::kForbidden, "role_forbidden",
+                       "导出表格即报送完整的个人信息，请由县级管理员导出",
+                       "An export hands over personal data in full; a county admin does it");
+  }
   auto e = store_.get(id);
   if (!e) return e.take_error();
   const auto* sheet = dynamic_cast<const connectors::SpreadsheetConnector*>(e->connector.get());

@@ -88,6 +88,9 @@ class ConnectorAdmin {
   // changed meanwhile (no row matched). Wakes the engine and returns the delivery.
   Result<Json> guarded_update(const User& u, const std::string& id,
                               const std::function<Result<db::Stmt>(db::Conn&)>& prepare_bound);
+  // One delivery with its payload as stored (delivery() masks it for roles that may not see
+  // personal data, admin/masking.h).
+  Result<Json> delivery_full(const User& u, const std::string& id);
   // kNotFound unless `org` is empty or a unit within the caller's subtree.
   Status check_org_filter(const User& u, const std::string& org);
   Result<std::pair<connectors::ConnectorPtr, Json>> render_sample(const std::string& id,
