@@ -101,7 +101,7 @@ TEST_CASE("every role against every endpoint: only the intended roles get throug
       {"POST", "/api/v1/admin/connectors/nope_x/test", "{}", "-RAARRA"},
       {"POST", "/api/v1/admin/connectors/nope_x/pause", "", "-RAARRA"},
       {"POST", "/api/v1/admin/connectors/nope_x/resume", "", "-RAARRA"},
-      {"POST", "/api/v1/admin/connectors/nope_x/export", "", "-RAARRA"},
+      {"POST", "/api/v1/admin/connectors/nope_x/export", "", "-RAARRR"},
       {"GET", "/api/v1/admin/deliveries", "", "-RAARRA"},
       {"GET", "/api/v1/admin/deliveries/msg_nothere", "", "-RAARRA"},
       {"POST", "/api/v1/admin/deliveries/msg_nothere/retry", "", "-RAARRA"},
