@@ -12,6 +12,7 @@
 #include "admin/connector_admin.h"
 #include "admin/dashboard.h"
 #include "admin/form_editor.h"
+#include "admin/masking.h"
 #include "admin/org_units.h"
 #include "admin/upstream_forms.h"
 #include "admin/users.h"
@@ -591,10 +592,25 @@ struct Admin {
       if (id == connector) q.connector = id;
       conns.push_back({{"id", id}, {"name", names[id]}, {"selected", id == connector}});
     }
+    const std::string org = digits_only(req.get_param_value("org_unit"), 12);
+    q.org_unit = org;
+    Json errors = Json::array();
+    std::string from = req.get_param_value("from").substr(0, 10),
+                to = req.get_param_value("to").substr(0, 10);
+    for (auto [name, v, out] : {std::tuple{"from", &from, &q.from_ms}, {"to", &to, &q.to_ms}}) {
+      if (v->empty()) continue;
+      auto t = admin::parse_time_param(*v);
+      if (!t || v->size() != 10) {
+        errors.push_back({{"path", name}, {"message", text(l, "adm_audit_bad_date")}});
+        continue;
+      }
+      *out = std::string(name) == "to" ? *t + 86400000 : *t;  // "to" is the last day shown
+    }
     std::string after = digits_only(req.get_param_value("after"));
     if (!after.empty()) q.after_seq = std::stoll(after);
     q.limit = 50;
-    auto r = rt.s.connector_admin.deliveries(s->user, q);
+    auto r = errors.empty() ? rt.s.connector_admin.deliveries(s->user, q)
+                            : Result<Json>(Json{{"deliveries", Json::array()}});
     if (!r) return fail(req, res, *s, r.error());
     Json rows = Json::array();
     for (auto d : (*r)["deliveries"]) {
@@ -615,14 +631,20 @@ struct Admin {
                  {"statuses", statuses},
                  {"connectors", conns},
                  {"status", q.status},
-                 {"connector", q.connector}};
+                 {"connector", q.connector},
+                 {"org_unit", org},
+                 {"from", from},
+                 {"to", to},
+                 {"errors", errors}};
     if (r->contains("next") && !(*r)["next"].is_null() && rows.size() >= 50) {
       view["next"] =
           "/admin/deliveries?status=" + url_query(q.status) +
-          "&connector=" + url_query(q.connector) + "&after=" +
+          "&connector=" + url_query(q.connector) + "&org_unit=" + org + "&from=" + url_query(from) +
+          "&to=" + url_query(to) + "&after=" +
           ((*r)["next"].is_string() ? (*r)["next"].get<std::string>() : (*r)["next"].dump());
     }
-    show(req, res, *s, Area::kDeliveries, "admin_deliveries", "adm_deliveries_title", view);
+    show(req, res, *s, Area::kDeliveries, "admin_deliveries", "adm_deliveries_title", view,
+         errors.empty() ? 200 : 422);
   }
 
   void delivery(const httplib::Request& req, httplib::Response& res) {
@@ -786,6 +808,10 @@ struct Admin {
     Json rows = Json::array();
     for (const auto& r : *recs) {
       Json j = r.to_json();
+      // As the API: nobody reading the log sees personal data in full (admin/masking.h).
+      for (const char* k : {"target", "detail"}) {
+        if (j.contains(k)) j[k] = admin::mask_identifiers_in(j[k]);
+      }
       std::time_t t = static_cast<std::time_t>(r.at_ms / 1000 + 8 * 3600);
       std::tm tm{};
       gmtime_r(&t, &tm);

@@ -295,6 +295,15 @@ TEST_CASE("deliveries page: filter, attempts, retry one, bulk retry; hostile fil
   CHECK(has(all->body, "msg_"));
   auto one = b.get("/admin/deliveries?connector=civil_affairs");
   CHECK(has(one->body, "civil_affairs"));
+  // By org unit (the village's subtree, or another one) and by day (China time).
+  CHECK(has(b.get("/admin/deliveries?org_unit=130111200201")->body, "msg_"));
+  CHECK_FALSE(
+      has(b.get("/admin/deliveries?org_unit=130111100201")->body, "href=\"/admin/deliveries/msg_"));
+  CHECK_FALSE(
+      has(b.get("/admin/deliveries?from=2099-01-01")->body, "href=\"/admin/deliveries/msg_"));
+  auto bad_date = b.get("/admin/deliveries?from=%3Cb%3E");
+  CHECK(bad_date->status == 422);
+  CHECK_FALSE(has(bad_date->body, "<b>"));
   auto hostile = b.get("/admin/deliveries?status=%3Cscript%3E&connector=%22%3E%3Cx");
   CHECK(hostile->status == 200);
   CHECK_FALSE(has(hostile->body, "<script>"));
