@@ -114,6 +114,12 @@ Status Accounts::add_org_unit(const OrgUnit& u) {
   return ok_status();
 }
 
+void Accounts::forget_org_units() {
+  std::lock_guard lk(mu_);
+  orgs_.clear();
+  orgs_loaded_ = false;
+}
+
 std::optional<OrgUnit> Accounts::org_unit(const std::string& code) {
   std::lock_guard lk(mu_);
   if (!load_org_units_locked()) return std::nullopt;

@@ -89,6 +89,9 @@ class Accounts {
   std::optional<OrgUnit> org_unit(const std::string& code);
   // True when `code` is `root` or below it; a nullopt root covers everything.
   bool in_scope(const std::optional<std::string>& root, const std::string& code);
+  // Drops the cached tree after org units were written elsewhere (admin/org_units.h import);
+  // the next lookup reloads it.
+  void forget_org_units();
 
   // Users. Username 3-32 of [a-z0-9_.-]; password at least 8 characters.
   Result<User> add_user(const std::string& username, const std::string& password, Role role,

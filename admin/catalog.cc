@@ -208,4 +208,12 @@ Result<FormPtr> Catalog::form_version(const std::string& id, int version) {
   return load_form(id, version, row->status, row->dict, row->def);
 }
 
+void Catalog::forget_form(const std::string& id) {
+  std::lock_guard lk(mu_);
+  for (auto it = forms_.begin(); it != forms_.end();) {
+    it = it->first.first == id ? forms_.erase(it) : std::next(it);
+  }
+  published_at_ms_ = -1;
+}
+
 }  // namespace yb::admin

@@ -35,6 +35,9 @@ class Catalog {
   Result<FormPtr> published_form(const std::string& id);
   // A specific version, whatever its status (for reading stored submissions).
   Result<FormPtr> form_version(const std::string& id, int version);
+  // Drops the cached versions of a form and the published list, after its rows changed in
+  // place (a draft saved again, published or closed by admin/form_editor).
+  void forget_form(const std::string& id);
 
  private:
   Result<std::shared_ptr<const forms::Dictionary>> dictionary_version(int version);

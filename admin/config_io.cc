@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "admin/upstream_forms.h"
 #include "forms/forms.h"
 
 namespace yb::admin {
@@ -119,6 +120,20 @@ Result<Json> ConfigIO::export_config() {
       }
     }
     out["upstream_hosts"] = hosts;
+    Json ups = Json::array();
+    {
+      auto q = c.prepare("SELECT id, definition FROM upstream_forms ORDER BY id");
+      if (!q) return q.take_error();
+      for (;;) {
+        auto r = q->step();
+        if (!r) return r.take_error();
+        if (!*r) break;
+        Json j = parse_stored(q->get_text(1));
+        j["id"] = q->get_text(0);
+        ups.push_back(std::move(j));
+      }
+    }
+    out["upstream_forms"] = ups;
     return ok_status();
   });
   if (!st) return st.take_error();
@@ -136,8 +151,8 @@ Result<Json> ConfigIO::import_config(const Json& doc, bool dry_run) {
                        "A configuration file is one JSON object");
   }
   static const std::set<std::string> kKeys = {
-      "format",     "org_units",      "dictionary",        "forms",
-      "connectors", "upstream_hosts", "secrets_referenced"};
+      "format",     "org_units",      "dictionary",         "forms",
+      "connectors", "upstream_hosts", "secrets_referenced", "upstream_forms"};
   for (const auto& [k, v] : doc.items()) {
     if (!kKeys.count(k)) p.add(k, "unknown_key", "不认识的字段 " + k, "Unknown key " + k);
   }
@@ -155,7 +170,8 @@ Result<Json> ConfigIO::import_config(const Json& doc, bool dry_run) {
     return *it;
   };
   const Json orgs = array_at("org_units"), forms_in = array_at("forms"),
-             conns = array_at("connectors"), hosts_in = array_at("upstream_hosts");
+             conns = array_at("connectors"), hosts_in = array_at("upstream_hosts"),
+             ups_in = array_at("upstream_forms");
 
   auto current = export_config();
   if (!current) return current.take_error();
@@ -339,6 +355,49 @@ Result<Json> ConfigIO::import_config(const Json& doc, bool dry_run) {
     if (!seen_conns.count(id)) kept.push_back({{"section", "connectors"}, {"id", id}});
   }
 
+  // Upstream forms: mapping targets checked against the new dictionary (else the current one).
+  std::map<std::string, Json> cur_ups, new_ups;
+  for (const auto& u : (*current)["upstream_forms"]) cur_ups[id_of(u, "id")] = u;
+  std::shared_ptr<const forms::Dictionary> up_dict = dict;
+  if (!up_dict && dict_in.is_null()) {
+    if (auto d = catalog_.dictionary(); d) up_dict = *d;
+  }
+  for (size_t i = 0; i < ups_in.size(); ++i) {
+    const std::string path = "upstream_forms[" + std::to_string(i) + "]";
+    const Json& u = ups_in[i];
+    const std::string id = u.is_object() ? id_of(u, "id") : "";
+    if (id.empty() || id.size() > 40 ||
+        id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+      p.add(path + ".id", "bad_id", "上游表单应有 id：1 到 40 个小写字母、数字或下划线",
+            "An upstream form has an id of 1-40 of a-z, 0-9 and _");
+      continue;
+    }
+    if (new_ups.count(id)) {
+      p.add(path, "duplicate", "上游表单 " + id + " 重复",
+            "Upstream form " + id + " appears twice");
+      continue;
+    }
+    Json body = u;
+    body.erase("id");
+    auto v = validate_upstream_form(body, up_dict.get());
+    if (!v) {
+      p.add_all(path, v.error());
+      continue;
+    }
+    Json canon = *v;
+    canon["id"] = id;
+    new_ups[id] = canon;
+    auto it = cur_ups.find(id);
+    if (it == cur_ups.end()) {
+      change("upstream_forms", id, "add", (*v)["name"].get<std::string>());
+    } else if (it->second != canon) {
+      change("upstream_forms", id, "change", "fields or mapping");
+    }
+  }
+  for (const auto& [id, u] : cur_ups) {
+    if (!new_ups.count(id)) kept.push_back({{"section", "upstream_forms"}, {"id", id}});
+  }
+
   if (!p.errs.empty()) {
     Error e = Error::make(ErrorKind::kValidation, "invalid_config",
                           "配置文件有误，没有导入任何内容，请按提示修改",
@@ -411,6 +470,23 @@ Result<Json> ConfigIO::import_config(const Json& doc, bool dry_run) {
       if (auto s = store_.set_paused(id, c["paused"].get<bool>(), "config import"); !s)
         return s.take_error();
     }
+  }
+  for (const auto& [id, u] : new_ups) {
+    auto it = cur_ups.find(id);
+    if (it != cur_ups.end() && it->second == u) continue;
+    Json stored = u;
+    stored.erase("id");
+    auto s = db_.transact<int>([&](db::Conn& c) -> Result<int> {
+      auto w =
+          c.prepare(it == cur_ups.end() ? "INSERT INTO upstream_forms (definition, updated_at, id) "
+                                          "VALUES (?, 0, ?)"
+                                        : "UPDATE upstream_forms SET definition = ? WHERE id = ?");
+      if (!w) return w.take_error();
+      w->bind(1, stored.dump()).bind(2, id);
+      if (auto r = w->run(); !r) return r.take_error();
+      return 1;
+    });
+    if (!s) return s.take_error();
   }
   report["applied"] = true;
   return report;

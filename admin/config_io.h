@@ -1,5 +1,5 @@
-// Configuration as code: the dictionary, forms, connectors, org units and the upstream host
-// allowlist as one JSON document. Secrets are never exported: connectors name them, and the
+// Configuration as code: the dictionary, forms, connectors, org units, the upstream host
+// allowlist and the registered upstream forms (admin/upstream_forms.h) as one JSON document. Secrets are never exported: connectors name them, and the
 // export lists the names referenced (secrets_referenced) so an operator knows what to set.
 //
 // The export is canonical: objects with sorted keys, lists sorted by id, no timestamps, no

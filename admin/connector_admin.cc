@@ -1,6 +1,11 @@
 #include "admin/connector_admin.h"
 
+#include <cstdio>
+#include <ctime>
+#include <tuple>
+
 #include "admin/demo.h"
+#include "admin/masking.h"
 #include "connectors/delivery/auth.h"
 #include "connectors/delivery/signing.h"
 #include "connectors/feed/feed.h"
@@ -227,22 +232,57 @@ Result<Json> ConnectorAdmin::test(const std::string& id, const Json& body) {
   return out;
 }
 
+std::optional<int64_t> parse_time_param(const std::string& s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  if (s.find_first_not_of("0123456789") == std::string::npos) {
+    try {
+      return std::stoll(s);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || y > 9999 ||
+      m < 1 || m > 12 || d < 1 || d > 31) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = m - 1;
+  tm.tm_mday = d;
+  return static_cast<int64_t>(timegm(&tm)) * 1000 - 8 * 3600'000;  // China time midnight
+}
+
+Status ConnectorAdmin::check_org_filter(const User& u, const std::string& org) {
+  if (org.empty()) return ok_status();
+  if (!accounts_.org_unit(org) || !accounts_.in_scope(u.org_code, org)) {
+    return Error::make(ErrorKind::kNotFound, "org_unit_not_found",
+                       "找不到单位 " + org.substr(0, 20) + "，或它不在你的管辖范围内",
+                       "No org unit " + org.substr(0, 20) + " within your subtree");
+  }
+  return ok_status();
+}
+
 Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
   if (!q.status.empty() && !is_status(q.status)) {
     return Error::make(ErrorKind::kValidation, "invalid_status",
                        "status 只能是 pending、sending、retrying、delivered、dead 或 skipped",
                        "status must be pending, sending, retrying, delivered, dead or skipped");
   }
+  if (auto st = check_org_filter(u, q.org_unit); !st) return st.take_error();
+  const std::optional<std::string> org_root =
+      q.org_unit.empty() ? std::nullopt : std::optional<std::string>(q.org_unit);
   const int limit = std::clamp(q.limit, 1, 500);
   return db_.with_conn([&](db::Conn& c) -> Result<Json> {
     auto s = c.prepare(
         "SELECT seq, id, submission_id, connector_id, org_code, status, attempts, "
         "next_attempt_at, last_error, upstream_id, created_at, updated_at FROM deliveries "
         "WHERE seq > ? AND (? = '' OR status = ?) AND (? = '' OR connector_id = ?) "
-        "ORDER BY seq LIMIT ?");
+        "AND created_at >= ? AND created_at < ? ORDER BY seq LIMIT ?");
     if (!s) return s.take_error();
     s->bind(1, q.after_seq).bind(2, q.status).bind(3, q.status).bind(4, q.connector);
-    s->bind(5, q.connector).bind(6, limit * 4 + 1);
+    s->bind(5, q.connector).bind(6, q.from_ms).bind(7, q.to_ms).bind(8, limit * 4 + 1);
     Json items = Json::array();
     int64_t last = q.after_seq;
     int scanned = 0;
@@ -258,6 +298,7 @@ Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
       last = s->get_int(0);
       ++scanned;
       if (!accounts_.in_scope(u.org_code, s->get_text(4))) continue;
+      if (org_root && !accounts_.in_scope(org_root, s->get_text(4))) continue;
       Json d = {{"id", s->get_text(1)},
                 {"submission", s->get_int(2)},
                 {"connector", s->get_text(3)},
@@ -282,6 +323,22 @@ Result<Json> ConnectorAdmin::deliveries(const User& u, const DeliveryQuery& q) {
 }
 
 Result<Json> ConnectorAdmin::delivery(const User& u, const std::string& id) {
+  auto d = delivery_full(u, id);
+  if (!d || sees_personal_data(u)) return d;
+  // Masked roles (admin/masking.h): sensitive values by the connector's mapping, identifiers
+  // anywhere, also in upstream responses and errors.
+  std::set<std::string> keys;
+  if (auto dict = catalog_.dictionary(); dict) keys = masked_field_keys(**dict);
+  Json raw = Json::object();
+  if (auto e = store_.get((*d)["connector"].get<std::string>()); e) raw = e->connector->raw;
+  if (d->contains("payload")) (*d)["payload"] = mask_payload((*d)["payload"], raw, keys);
+  (*d)["attempt_log"] = mask_identifiers_in((*d)["attempt_log"]);
+  (*d)["last_error"] = mask_identifiers_in((*d)["last_error"]);
+  (*d)["masked"] = true;
+  return d;
+}
+
+Result<Json> ConnectorAdmin::delivery_full(const User& u, const std::string& id) {
   return db_.with_conn([&](db::Conn& c) -> Result<Json> {
     auto s = c.prepare(
         "SELECT id, submission_id, connector_id, org_code, status, attempts, next_attempt_at, "
@@ -428,20 +485,56 @@ Result<Json> ConnectorAdmin::bulk_retry(const User& u, const Json& filter) {
                        "批量重试只适用于 dead 或 retrying",
                        "Bulk retry takes status dead or retrying");
   }
+  std::vector<FieldError> bad;
+  auto text_of = [&](const char* key) -> std::string {
+    auto it = filter.find(key);
+    if (it == filter.end() || it->is_null()) return "";
+    if (it->is_string()) return it->get<std::string>();
+    if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
+    bad.push_back(
+        {key, "type", {std::string(key) + " 应为字符串", std::string(key) + " is a string"}});
+    return "";
+  };
+  const std::string org = text_of("org_unit"), from_s = text_of("from"), to_s = text_of("to");
+  int64_t from_ms = 0, to_ms = INT64_MAX;
+  for (auto [key, text, out] : {std::tuple{"from", &from_s, &from_ms}, {"to", &to_s, &to_ms}}) {
+    if (text->empty()) continue;
+    if (auto t = parse_time_param(*text)) {
+      *out = *t;
+    } else {
+      bad.push_back(
+          {key,
+           "bad_time",
+           {std::string(key) + " 应为毫秒时间戳或 YYYY-MM-DD 日期（北京时间）",
+            std::string(key) + " is a millisecond timestamp or a YYYY-MM-DD date (China time)"}});
+    }
+  }
+  if (!bad.empty()) {
+    Error e = Error::make(ErrorKind::kValidation, "invalid_filter", "筛选条件有误",
+                          "The filter is not valid");
+    e.details = std::move(bad);
+    return e;
+  }
+  if (auto st = check_org_filter(u, org); !st) return st.take_error();
+  const std::optional<std::string> org_root =
+      org.empty() ? std::nullopt : std::optional<std::string>(org);
   // Read on a pool connection (not inside the writer, where it would hold up intake), then
   // update in bounded chunks, each guarded by the status it was read with.
   std::vector<std::string> ids;
   auto read = db_.with_conn([&](db::Conn& c) -> Status {
     auto q = c.prepare(
         "SELECT id, org_code FROM deliveries WHERE status = ? AND payload IS NOT NULL "
-        "AND (? = '' OR connector_id = ?)");
+        "AND (? = '' OR connector_id = ?) AND created_at >= ? AND created_at < ?");
     if (!q) return q.take_error();
-    q->bind(1, status).bind(2, connector).bind(3, connector);
+    q->bind(1, status).bind(2, connector).bind(3, connector).bind(4, from_ms).bind(5, to_ms);
     for (;;) {
       auto r = q->step();
       if (!r) return r.take_error();
       if (!*r) break;
-      if (accounts_.in_scope(u.org_code, q->get_text(1))) ids.push_back(q->get_text(0));
+      if (accounts_.in_scope(u.org_code, q->get_text(1)) &&
+          (!org_root || accounts_.in_scope(org_root, q->get_text(1)))) {
+        ids.push_back(q->get_text(0));
+      }
     }
     return ok_status();
   });
@@ -520,6 +613,12 @@ Result<ConnectorAdmin::SheetFile> ConnectorAdmin::export_sheet(const User& u, co
                                                                const std::string& format,
                                                                bool again,
                                                                const std::string& period) {
+  // An export hands the answers over in full: it is a delivery, done by the county admin.
+  if (!sees_personal_data(u)) {
+    return Error::make(ErrorKind::kForbidden, "role_forbidden",
+                       "导出表格即报送完整的个人信息，请由县级管理员导出",
+                       "An export hands over personal data in full; a county admin does it");
+  }
   auto e = store_.get(id);
   if (!e) return e.take_error();
   const auto* sheet = dynamic_cast<const connectors::SpreadsheetConnector*>(e->connector.get());

@@ -4,6 +4,7 @@
 // a mapping fix. Plain functions of plain inputs; the HTTP layer only decodes and encodes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,9 +22,15 @@ using Json = nlohmann::json;
 
 struct DeliveryQuery {
   std::string status, connector;  // empty = any
+  std::string org_unit;           // only this unit's subtree (within the caller's); empty = all
+  int64_t from_ms = 0;            // created at or after (inclusive)
+  int64_t to_ms = INT64_MAX;      // created before (exclusive)
   int64_t after_seq = 0;          // paging cursor (exclusive)
   int limit = 50;                 // 1..500
 };
+
+// "1767225600000" (milliseconds) or "2026-11-27" (midnight, China time) -> milliseconds.
+std::optional<int64_t> parse_time_param(const std::string& s);
 
 class ConnectorAdmin {
  public:
@@ -51,7 +58,8 @@ class ConnectorAdmin {
   Result<Json> retry(const User& u, const std::string& id);
   Result<Json> rerender(const User& u, const std::string& id);
   // Makes every matching dead or retrying delivery due now; the engine sends them at the
-  // connector's rate. {"status": "dead"|"retrying", "connector": "..."}.
+  // connector's rate. {"status": "dead"|"retrying", "connector"?, "org_unit"?, "from"?, "to"?}
+  // (org_unit, from and to as in DeliveryQuery / parse_time_param).
   Result<Json> bulk_retry(const User& u, const Json& filter);
 
   // A page of a feed connector's deliveries for the upstream pulling it, authorised by the
@@ -80,6 +88,11 @@ class ConnectorAdmin {
   // changed meanwhile (no row matched). Wakes the engine and returns the delivery.
   Result<Json> guarded_update(const User& u, const std::string& id,
                               const std::function<Result<db::Stmt>(db::Conn&)>& prepare_bound);
+  // One delivery with its payload as stored (delivery() masks it for roles that may not see
+  // personal data, admin/masking.h).
+  Result<Json> delivery_full(const User& u, const std::string& id);
+  // kNotFound unless `org` is empty or a unit within the caller's subtree.
+  Status check_org_filter(const User& u, const std::string& org);
   Result<std::pair<connectors::ConnectorPtr, Json>> render_sample(const std::string& id,
                                                                   const Json& body,
                                                                   connectors::HttpRequest* req);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 
+#include "admin/upstream_forms.h"
 #include "core/markup.h"
 
 namespace yb::admin {
@@ -143,11 +144,29 @@ Json DashboardData::to_json() const {
                       {"circuit", c.circuit}});
   }
   for (const auto& [f, n] : forms) forms_j.push_back({{"form", f}, {"upstream_systems", n}});
+  Json up_j = Json::array();
+  int64_t up_fields = 0, up_covered = 0;
+  for (const auto& u : upstream_forms) {
+    up_fields += u.fields;
+    up_covered += u.covered;
+    up_j.push_back({{"id", u.id},
+                    {"name", u.name},
+                    {"system", u.system},
+                    {"fields", u.fields},
+                    {"covered", u.covered},
+                    {"ratio", u.fields ? Json(double(u.covered) / u.fields) : Json()}});
+  }
   return Json{{"org_unit", {{"code", root_code}, {"name", root_name}}},
               {"days", days_j},
               {"places", places_j},
               {"connectors", conn_j},
-              {"forms", forms_j}};
+              {"forms", forms_j},
+              {"upstream_forms",
+               {{"count", upstream_forms.size()},
+                {"fields", up_fields},
+                {"covered", up_covered},
+                {"ratio", up_fields ? Json(double(up_covered) / up_fields) : Json()},
+                {"list", up_j}}}};
 }
 
 Dashboard::Dashboard(db::Database& db, Accounts& accounts, connectors::ConnectorStore& store,
@@ -280,6 +299,37 @@ Result<DashboardData> Dashboard::data(const User& u, int days) {
     for (const auto& f : e.connector->forms) per_form[f]++;
   }
   for (const auto& [f, n] : per_form) d.forms.emplace_back(f, n);
+  // Upstream forms and their coverage by the latest dictionary (configuration, not per place).
+  auto up = db_.with_conn([&](db::Conn& c) -> Status {
+    std::set<std::string> keys;
+    auto dq = c.prepare("SELECT definition FROM dictionary_versions ORDER BY version DESC LIMIT 1");
+    if (!dq) return dq.take_error();
+    auto dr = dq->step();
+    if (!dr) return dr.take_error();
+    if (*dr) {
+      Json def = Json::parse(dq->get_text(0), nullptr, false);
+      if (def.is_object() && def.contains("fields") && def["fields"].is_array()) {
+        for (const auto& f : def["fields"]) {
+          if (f.is_object() && f.contains("key") && f["key"].is_string()) keys.insert(f["key"]);
+        }
+      }
+    }
+    auto q = c.prepare("SELECT id, definition FROM upstream_forms ORDER BY id");
+    if (!q) return q.take_error();
+    for (;;) {
+      auto r = q->step();
+      if (!r) return r.take_error();
+      if (!*r) break;
+      Json reg = Json::parse(q->get_text(1), nullptr, false);
+      if (!reg.is_object() || !reg.contains("fields") || !reg.contains("mapping")) continue;
+      Json cov = upstream_coverage(reg, keys);
+      d.upstream_forms.push_back({q->get_text(0), reg.value("name", ""), reg.value("system", ""),
+                                  cov["fields"].get<int64_t>(),
+                                  static_cast<int64_t>(cov["covered"].size())});
+    }
+    return ok_status();
+  });
+  if (!up) return up.take_error();
   return d;
 }
 
@@ -334,8 +384,22 @@ Result<std::string> dashboard_chart(const DashboardData& d, const std::string& n
     }
     return hbar_svg("各系统送达情况 Delivery health by system", desc, bars, 1.0);
   }
-  return Error::make(ErrorKind::kNotFound, "no_such_chart", "没有这个图表：" + name.substr(0, 40),
-                     "No chart named " + name.substr(0, 40) + " (saved, prefill, places, health)");
+  if (name == "coverage") {
+    std::vector<Bar> bars;
+    std::string desc;
+    for (const auto& u : d.upstream_forms) {
+      const double rate = u.fields ? static_cast<double>(u.covered) / u.fields : 0.0;
+      const std::string text =
+          "已覆盖 " + fmt_int(u.covered) + "/" + fmt_int(u.fields) + " 项 · " + fmt_pct(rate);
+      bars.push_back({u.name, rate, text});
+      desc += u.name + ": " + text + "; ";
+    }
+    return hbar_svg("上游表单并入一表通 Upstream forms covered by the unified form", desc, bars,
+                    1.0);
+  }
+  return Error::make(
+      ErrorKind::kNotFound, "no_such_chart", "没有这个图表：" + name.substr(0, 40),
+      "No chart named " + name.substr(0, 40) + " (saved, prefill, places, health, coverage)");
 }
 
 }  // namespace yb::admin

@@ -46,12 +46,20 @@ struct ConnectorHealth {
   std::string circuit;               // "paused" or "active"
 };
 
+// An upstream system's own form registered in admin/upstream_forms.h, and how much of it the
+// unified form covers ("upstream forms consolidated into the unified form").
+struct UpstreamFormCoverage {
+  std::string id, name, system;
+  int64_t fields = 0, covered = 0;
+};
+
 struct DashboardData {
   std::string root_code, root_name;
-  std::vector<DashboardDay> days;                  // oldest first, one per day of the window
-  std::vector<DashboardPlace> places;              // child units of the root with activity
-  std::vector<ConnectorHealth> connectors;         // every connector, in id order
-  std::vector<std::pair<std::string, int>> forms;  // unified form -> upstream systems it feeds
+  std::vector<DashboardDay> days;                    // oldest first, one per day of the window
+  std::vector<DashboardPlace> places;                // child units of the root with activity
+  std::vector<ConnectorHealth> connectors;           // every connector, in id order
+  std::vector<std::pair<std::string, int>> forms;    // unified form -> upstream systems it feeds
+  std::vector<UpstreamFormCoverage> upstream_forms;  // in id order
   nlohmann::json to_json() const;
 };
 
@@ -72,8 +80,8 @@ class Dashboard {
   const Clock& clock_;
 };
 
-// Charts ("saved" | "prefill" | "places" | "health") as standalone SVG documents; unknown
-// names are kNotFound.
+// Charts ("saved" | "prefill" | "places" | "health" | "coverage") as standalone SVG documents;
+// unknown names are kNotFound.
 Result<std::string> dashboard_chart(const DashboardData& d, const std::string& name);
 
 }  // namespace yb::admin

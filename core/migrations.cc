@@ -239,6 +239,14 @@ CREATE TABLE submission_burden (
   systems       INTEGER NOT NULL
 );
 )sql"},
+      {8, "upstream systems' own forms, registered by field list and mapped onto the dictionary",
+       R"sql(
+CREATE TABLE upstream_forms (
+  id         TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql"},
       {10, "delivery work indexes without an IN list", R"sql(
 -- The same partial indexes, their condition spelt as ORs: SQLite evaluates a three-value IN list
 -- by building a temporary table, and did so twice on every delivery inserted or changed. A

@@ -77,11 +77,16 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
     }
   }
   a->dashboard_ = std::make_unique<admin::Dashboard>(*a->db_, *a->accounts_, *a->store_, clock);
+  a->form_editor_ = std::make_unique<admin::FormEditor>(*a->db_, *a->catalog_, *a->audit_);
+  a->upstream_forms_ = std::make_unique<admin::UpstreamForms>(*a->db_, *a->catalog_, *a->audit_,
+                                                              *a->connector_admin_, *a->allowlist_);
+  a->org_units_ = std::make_unique<admin::OrgUnitAdmin>(*a->db_, *a->accounts_, *a->audit_);
   a->server_ = std::make_unique<Server>(
       Services{*a->accounts_, *a->catalog_, *a->submissions_, *a->subjects_, *a->connector_admin_,
                *a->store_, *a->db_, clock, std::move(log), *a->dashboard_, *a->audit_, *a->users_,
                *a->config_io_, *a->allowlist_,
-               [engine](const std::string& id) { return engine->breaker_state(id); }},
+               [engine](const std::string& id) { return engine->breaker_state(id); },
+               *a->form_editor_, *a->upstream_forms_, *a->org_units_},
       cfg.server);
   return a;
 }

@@ -14,6 +14,9 @@
 #include "admin/config_io.h"
 #include "admin/connector_admin.h"
 #include "admin/demo.h"
+#include "admin/form_editor.h"
+#include "admin/org_units.h"
+#include "admin/upstream_forms.h"
 #include "admin/users.h"
 #include "connectors/connector.h"
 #include "connectors/delivery/allowlist.h"
@@ -69,6 +72,9 @@ class App {
   admin::AuditLog& audit() { return *audit_; }
   connectors::HostAllowlist& upstream_hosts() { return *allowlist_; }
   admin::ConfigIO& config_io() { return *config_io_; }
+  admin::FormEditor& form_editor() { return *form_editor_; }
+  admin::UpstreamForms& upstream_forms() { return *upstream_forms_; }
+  admin::OrgUnitAdmin& org_units() { return *org_units_; }
 
  private:
   App() = default;
@@ -90,6 +96,9 @@ class App {
   std::unique_ptr<admin::Dashboard> dashboard_;
   std::unique_ptr<intake::SubjectService> subjects_;
   bool deliver_ = true;
+  std::unique_ptr<admin::FormEditor> form_editor_;
+  std::unique_ptr<admin::UpstreamForms> upstream_forms_;
+  std::unique_ptr<admin::OrgUnitAdmin> org_units_;
   std::unique_ptr<Server> server_;
   admin::Bootstrap bootstrap_;
   admin::DemoSeed demo_;

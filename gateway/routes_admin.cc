@@ -63,23 +63,36 @@ void add_admin_routes(Routing& rt) {
                 rt.reply(res, ca.get(req.matches[1]));
               });
   }
-  http.Get("/api/v1/admin/deliveries",
-           [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
-             auto u = rt.admin_user(req, res);
-             if (!u) return;
-             admin::DeliveryQuery q;
-             q.status = req.get_param_value("status");
-             q.connector = req.get_param_value("connector");
-             try {
-               if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
-               if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
-             } catch (...) {
-               return rt.send_error(
-                   res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
-                                    "after 和 limit 应为数字", "after and limit are numbers"));
-             }
-             rt.reply(res, ca.deliveries(*u, q));
-           });
+  http.Get("/api/v1/admin/deliveries", [&rt, &ca](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    auto u = rt.admin_user(req, res);
+    if (!u) return;
+    admin::DeliveryQuery q;
+    q.status = req.get_param_value("status");
+    q.connector = req.get_param_value("connector");
+    q.org_unit = req.get_param_value("org_unit");
+    for (auto [name, out] : {std::pair{"from", &q.from_ms}, {"to", &q.to_ms}}) {
+      if (!req.has_param(name)) continue;
+      auto t = admin::parse_time_param(req.get_param_value(name));
+      if (!t) {
+        return rt.send_error(
+            res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
+                             std::string(name) + " 应为毫秒时间戳或 YYYY-MM-DD 日期（北京时间）",
+                             std::string(name) + " must be a millisecond timestamp or a YYYY-MM-DD "
+                                                 "date (China time)"));
+      }
+      *out = *t;
+    }
+    try {
+      if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
+      if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
+    } catch (...) {
+      return rt.send_error(
+          res, Error::make(ErrorKind::kInvalidArgument, "bad_query", "after 和 limit 应为数字",
+                           "after and limit are numbers"));
+    }
+    rt.reply(res, ca.deliveries(*u, q));
+  });
   const std::string deliv = R"(/api/v1/admin/deliveries/(msg_[a-z0-9]{1,40}))";
   http.Get(deliv, [&rt, &ca](const httplib::Request& req, httplib::Response& res) {
     auto u = rt.admin_user(req, res);

@@ -57,13 +57,20 @@ void add_subject_routes(Routing& rt) {
     const int limit = int_param(req, "limit", 50);
     if (limit <= 0) return rt.send_error(res, bad_limit());
     const std::string status = req.has_param("status") ? req.get_param_value("status") : "open";
-    rt.reply(res, subj.duplicates(*u, status, limit));
+    auto r = subj.duplicates(*u, status, limit);
+    // The queue shows people's records in full: who looked is recorded.
+    rt.audit(req, *u, "duplicates.view", status, r ? "ok" : "failed",
+             r ? Json{{"pairs", (*r)["duplicates"].size()}} : Json::object());
+    rt.reply(res, r);
   });
   http.Post(R"(/api/v1/admin/duplicates/([0-9]{1,15})/(merge|keep|undo))",
             [&rt, &subj](const httplib::Request& req, httplib::Response& res) {
               auto u = rt.admin_user(req, res);
               if (!u) return;
-              rt.reply(res, subj.decide(*u, std::stoll(req.matches[1]), req.matches[2]));
+              auto r = subj.decide(*u, std::stoll(req.matches[1]), req.matches[2]);
+              rt.audit(req, *u, "duplicate." + std::string(req.matches[2]), req.matches[1],
+                       r ? "ok" : "failed");
+              rt.reply(res, r);
             });
 }
 

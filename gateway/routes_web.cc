@@ -10,100 +10,27 @@
 #include "gateway/http_errors.h"
 #include "gateway/routing.h"
 #include "gateway/web/pages.h"
+#include "gateway/web/session.h"
 
 namespace yb::gateway {
 namespace {
 
 using web::Chrome;
 using web::Pages;
+using namespace web;  // cookies, session, CSP (gateway/web/session.h)
 
-constexpr const char* kSessionCookie = "yb_session";
-constexpr const char* kPreCookie = "yb_pre";  // login form CSRF (double submit)
-constexpr const char* kLangCookie = "yb_lang";
-constexpr const char* kElderCookie = "yb_elder";
 constexpr int kRecentLimit = 10;
-
-// No inline script or style anywhere: every page loads /static/app.js and /static/app.css.
-constexpr const char* kCsp =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-// Demo mode: <script> elements may also be inline (injected tools); attributes still may not.
-constexpr const char* kDemoCsp =
-    "default-src 'none'; script-src 'self'; script-src-elem 'self' 'unsafe-inline'; "
-    "script-src-attr 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-std::string cookie(const httplib::Request& req, const std::string& name) {
-  const std::string h = req.get_header_value("Cookie");
-  size_t pos = 0;
-  while (pos < h.size()) {
-    size_t end = h.find(';', pos);
-    if (end == std::string::npos) end = h.size();
-    std::string part = h.substr(pos, end - pos);
-    size_t b = part.find_first_not_of(' ');
-    if (b != std::string::npos) part = part.substr(b);
-    if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 &&
-        part[name.size()] == '=') {
-      return part.substr(name.size() + 1);
-    }
-    pos = end + 1;
-  }
-  return "";
-}
-
-// Served behind a TLS-terminating proxy, the session cookie is marked Secure.
-bool over_tls(const httplib::Request& req) {
-  return req.get_header_value("X-Forwarded-Proto") == "https";
-}
-
-void set_cookie(httplib::Response& res, const httplib::Request& req, const std::string& name,
-                const std::string& value, int64_t max_age_s, bool http_only = true) {
-  std::string c = name + "=" + value + "; Path=/; SameSite=Strict";
-  if (max_age_s >= 0) c += "; Max-Age=" + std::to_string(max_age_s);
-  if (http_only) c += "; HttpOnly";
-  if (over_tls(req)) c += "; Secure";
-  res.set_header("Set-Cookie", c);
-}
-
-// Only paths on this site ("/x", never "//host" or "/\host").
-std::string local_path(const std::string& p, const std::string& fallback) {
-  if (p.size() < 1 || p.size() > 512 || p[0] != '/') return fallback;
-  if (p.size() > 1 && (p[1] == '/' || p[1] == '\\')) return fallback;
-  for (unsigned char c : p) {
-    if (c < 0x20 || c == 0x7f) return fallback;
-  }
-  return p;
-}
-
-std::string csrf_for(const std::string& token) {
-  return crypto::sha256_hex("yb-web-csrf:" + token).substr(0, 32);
-}
 
 struct Web {
   Routing& rt;
   Pages pages;
   const char* csp;
 
-  void security_headers(httplib::Response& res) {
-    res.set_header("Content-Security-Policy", csp);
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("X-Frame-Options", "DENY");
-  }
-
   void send_html(httplib::Response& res, int status, const std::string& html) {
-    res.status = status;
-    security_headers(res);
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(html, "text/html; charset=utf-8");
+    web::send_html(res, csp, status, html);
   }
 
-  void redirect(httplib::Response& res, const std::string& to) {
-    res.status = 303;
-    security_headers(res);
-    res.set_header("Location", to);
-    res.set_header("Cache-Control", "no-store");
-  }
+  void redirect(httplib::Response& res, const std::string& to) { web::redirect(res, csp, to); }
 
   Chrome chrome(const httplib::Request& req, const std::string& page, const std::string& title) {
     Chrome c;
@@ -116,22 +43,15 @@ struct Web {
     return c;
   }
 
-  struct Session {
-    admin::User user;
-    std::string token, csrf;
-  };
   std::optional<Session> session(const httplib::Request& req) {
-    std::string token = cookie(req, kSessionCookie);
-    if (token.empty()) return std::nullopt;
-    auto u = rt.s.accounts.authenticate(token);
-    if (!u) return std::nullopt;
-    return Session{*u, token, csrf_for(token)};
+    return web::session(rt.s.accounts, req);
   }
   Chrome chrome(const httplib::Request& req, const std::string& page, const std::string& title,
                 const Session& s) {
     Chrome c = chrome(req, page, title);
     c.user = s.user.display_name.empty() ? s.user.username : s.user.display_name;
     c.csrf = s.csrf;
+    c.admin = s.user.role != admin::Role::kCadre;
     return c;
   }
   // The session, or a redirect to the login page (which comes back here afterwards).

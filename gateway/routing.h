@@ -51,7 +51,10 @@ void add_admin_routes(Routing& rt);      // connectors, deliveries, secrets, fee
 void add_dashboard_routes(Routing& rt);  // the county dashboard, JSON and SVG charts
 void add_subject_routes(Routing& rt);    // subjects lookup/search/match, duplicate review
 void add_web_routes(Routing& rt);        // the cadre's web pages (routes_web.cc, gateway/web/)
+void add_admin_page_routes(Routing& rt);  // the admin console's pages (routes_admin_pages.cc)
 void add_security_routes(Routing& rt);   // users, audit, metrics, config, upstream hosts
                                          // (routes_security.cc)
+void add_form_routes(
+    Routing& rt);  // dictionary, forms, upstream forms, org units (routes_forms.cc)
 
 }  // namespace yb::gateway

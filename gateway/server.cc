@@ -318,7 +318,9 @@ Server::Server(Services services, ServerOptions opts)
   add_dashboard_routes(*impl_);
   add_subject_routes(*impl_);
   add_web_routes(*impl_);
+  add_admin_page_routes(*impl_);
   add_security_routes(*impl_);
+  add_form_routes(*impl_);
 }
 
 Server::~Server() = default;

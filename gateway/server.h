@@ -16,6 +16,9 @@
 #include "admin/config_io.h"
 #include "admin/connector_admin.h"
 #include "admin/dashboard.h"
+#include "admin/form_editor.h"
+#include "admin/org_units.h"
+#include "admin/upstream_forms.h"
 #include "admin/users.h"
 #include "connectors/delivery/allowlist.h"
 #include "core/clock.h"
@@ -66,6 +69,10 @@ struct Services {
   admin::ConfigIO& config_io;
   connectors::HostAllowlist& upstream_hosts;
   std::function<std::string(const std::string&)> breaker_state;
+  // Dictionary, forms and upstream forms (routes_forms.cc).
+  admin::FormEditor& form_editor;
+  admin::UpstreamForms& upstream_forms;
+  admin::OrgUnitAdmin& org_units;
 };
 
 class Server {

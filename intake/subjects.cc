@@ -1,4 +1,5 @@
 #include "intake/subjects.h"
+#include "admin/masking.h"
 
 #include "dedupe/normalize.h"
 #include "forms/normalize.h"
@@ -30,7 +31,7 @@ SubjectService::SubjectService(db::Database& db, db::GroupCommitWriter& writer,
       clock_(clock) {}
 
 bool SubjectService::full_ids(const admin::User& u) const {
-  return u.role == admin::Role::kCountyAdmin || u.role == admin::Role::kSystemAdmin;
+  return admin::sees_personal_data(u);  // county admins; system admins see them masked
 }
 
 Json SubjectService::summary(const admin::User& u, int64_t id, const dedupe::Identity& w,
@@ -78,7 +79,7 @@ Result<Json> SubjectService::subject_json(const admin::User& u, const dedupe::Su
            {"fresh", v.fresh}};
     const auto* def = d ? d->find(key) : nullptr;
     if (def && def->sensitivity == forms::Sensitivity::kSensitive &&
-        u.role == admin::Role::kAuditor) {
+        u.role != admin::Role::kCadre && !admin::sees_personal_data(u)) {
       f["value"] = nullptr;
       f["masked"] = true;
     }
@@ -244,7 +245,9 @@ Result<Json> SubjectService::pair_json(const admin::User& u, const dedupe::Dupli
       return Json();
     }
     side[i] = summary(u, ids[i], **w, false);
-    side[i]["phone"] = (*w)->phone.empty() ? Json() : Json((*w)->phone);
+    side[i]["phone"] = (*w)->phone.empty() ? Json()
+                       : full_ids(u)       ? Json((*w)->phone)
+                                           : Json(admin::mask_identifiers((*w)->phone));
   }
   return Json{{"id", p.id},
               {"score", p.score},

@@ -366,6 +366,10 @@ std::string Pages::render(const Chrome& c, const std::string& tmpl, Json view) c
   mus::data data = to_data(view);
   const std::string field_src = embedded("web/templates/field.mustache");
   data.set("field", mus::data{mus::partial{[field_src] { return field_src; }}});
+  if (tmpl.rfind("admin", 0) == 0) {
+    const std::string nav_src = embedded("web/templates/admin_nav.mustache");
+    data.set("admin_nav", mus::data{mus::partial{[nav_src] { return nav_src; }}});
+  }
   mus::mustache body_t{embedded("web/templates/" + tmpl + ".mustache")};
   std::string body = body_t.render(data);
   if (!body_t.is_valid()) body = body_t.error_message();
@@ -390,6 +394,7 @@ std::string Pages::render(const Chrome& c, const std::string& tmpl, Json view) c
   layout["langs"] = langs;
   layout["user"] = c.user ? Json(true) : Json(false);
   layout["csrf"] = c.csrf;
+  layout["admin"] = c.admin;
   Json i18n = Json::array();
   for (const char* k : kJsKeys) {
     i18n.push_back({{"k", replace_all(k, "_", "-")}, {"v", text(c.lang, k)}});

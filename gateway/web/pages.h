@@ -34,6 +34,7 @@ struct Chrome {
   std::string path;   // this page's path, for the language and elder-mode links to come back
   std::optional<std::string> user;  // display name when logged in
   std::string csrf;                 // the session's CSRF token (logout form)
+  bool admin = false;               // may open the admin console: a link to /admin in the header
 };
 
 // A decoded form post: the typed values exactly as sent (strings; arrays of strings for
@@ -80,6 +81,12 @@ class Pages {
   std::string print(const Chrome& c, const forms::Form& form) const;
   std::string message(const Chrome& c, const std::string& heading, const std::string& msg,
                       const std::string& href, const std::string& link_text) const;
+
+  // Any other page (the admin console's, gateway/routes_admin_pages.cc): templates/<tmpl>
+  // rendered with `view` inside the layout; `view["t"]` is the language's catalogue.
+  std::string page(const Chrome& c, const std::string& tmpl, Json view) const {
+    return render(c, tmpl, std::move(view));
+  }
 
   // The deliveries of a submission for the receipt's live updates.
   Json deliveries_json(const std::string& lang,

@@ -41,8 +41,34 @@ sqlite3 "$tmp/del.db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log W
 expect 1 "$bin" audit verify --db "$tmp/del.db"
 grep -q 'record 2' "$tmp/out" && ok || bad "deleted record not named: $(cat "$tmp/out")"
 
-# config round trip through an empty database
+# org units from CSV: dry run, import, idempotent re-import, bad lines named
+printf '\xef\xbb\xbfcode,name,parent\r\n130111101000,冶河镇,\r\n130111101201,"北屯村, 一组",\r\n' >"$tmp/orgs.csv"
+expect 0 "$bin" org import --db "$db" "$tmp/orgs.csv" --dry-run
+grep -q '+ 130111101201 北屯村, 一组 (village, parent 130111101000)' "$tmp/out" && ok || bad "org dry run: $(cat "$tmp/out")"
+expect 0 "$bin" org import --db "$db" "$tmp/orgs.csv"
+grep -q '2 added' "$tmp/out" && ok || bad "org import: $(cat "$tmp/out")"
+expect 0 "$bin" org import --db "$db" "$tmp/orgs.csv"
+grep -q '0 added, 0 renamed, 2 unchanged' "$tmp/out" && ok || bad "org re-import changed something: $(cat "$tmp/out")"
+printf '130111101202,好村\n1301111012,坏码\n' >"$tmp/orgs-bad.csv"
+expect 1 "$bin" org import --db "$db" "$tmp/orgs-bad.csv"
+grep -q 'line 2' "$tmp/out" && ok || bad "bad org line not named: $(cat "$tmp/out")"
+expect 2 "$bin" org import --db "$db"
+
+# config round trip through an empty database, with an upstream form registered by import
 expect 0 "$bin" config export --db "$db" "$tmp/c1.json"
+python3 - "$tmp/c1.json" "$tmp/c1up.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["upstream_forms"] = [{"id": "cl_cjr", "name": "残联 残疾人信息采集表", "system": "残联",
+  "fields": [{"key": "xm", "label": "姓名"}, {"key": "sfzh", "label": "身份证号码"},
+             {"key": "jhr", "label": "监护人"}],
+  "mapping": {"xm": "person.name", "sfzh": "person.id_number"}}]
+json.dump(c, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+expect 0 "$bin" config import --db "$db" "$tmp/c1up.json"
+grep -q '+ upstream_forms cl_cjr' "$tmp/out" && ok || bad "upstream form not imported: $(cat "$tmp/out")"
+expect 0 "$bin" config export --db "$db" "$tmp/c1.json"
+grep -q '"cl_cjr"' "$tmp/c1.json" && ok || bad "export lacks the upstream form"
 grep -q '"civil_affairs"' "$tmp/c1.json" && ok || bad "export lacks the connectors"
 grep -q 'whsec_' "$tmp/c1.json" && bad "a secret value was exported" || ok
 expect 0 "$bin" config import --db "$tmp/empty.db" "$tmp/c1.json" --dry-run

@@ -12,7 +12,7 @@
     return (i18nEl && i18nEl.dataset[key]) || k;
   }
   function load(k, d) { try { var v = JSON.parse(localStorage.getItem(k)); return v == null ? d : v; } catch (e) { return d; } }
-  function save(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or disabled */ } }
+  function save(k, v) { if (!k) return; try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or disabled */ } }
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     for (var a in attrs || {}) e.setAttribute(a, attrs[a]);
@@ -164,7 +164,8 @@
   // ---- The form page ----
   var form = document.getElementById('yb-form');
   var formId = form && form.dataset.form;
-  var draftKey = formId && 'yb.draft.' + formId;
+  var preview = !!form && form.dataset.preview === '1';  // admin preview: nothing kept or queued
+  var draftKey = formId && !preview && 'yb.draft.' + formId;
 
   function wrapperValue(w) {
     var type = w.dataset.type, name = w.dataset.key;
@@ -381,7 +382,7 @@
     form.addEventListener('submit', function (e) {
       clearTimeout(saveTimer);
       save(draftKey, serialize());
-      if (navigator.onLine) return;  // an ordinary post; the draft stays until the receipt
+      if (navigator.onLine || preview) return;  // an ordinary post; the draft stays until the receipt
       e.preventDefault();
       var body = new URLSearchParams(new FormData(form)).toString();
       var q = load(QKEY, []).filter(function (x) { return x.client_id !== form.elements._client_id.value; });
