@@ -5,16 +5,19 @@ namespace yb::intake {
 using Json = nlohmann::json;
 
 Json Burden::to_json() const {
+  const std::string pre_zh = prefilled ? "，预填 " + std::to_string(prefilled) + " 项" : "";
+  const std::string pre_en =
+      prefilled ? " (" + std::to_string(prefilled) + " more were filled in already)" : "";
   return Json{
       {"typed", typed},
       {"prefilled", prefilled},
       {"delivered", delivered},
       {"systems", systems},
-      {"message", "本次填写 " + std::to_string(typed) + " 项，代替了 " + std::to_string(systems) +
-                      " 个系统中的 " + std::to_string(delivered) + " 项"},
-      {"message_en", "You entered " + std::to_string(typed) + " answers in place of " +
-                         std::to_string(delivered) + " entries in " + std::to_string(systems) +
-                         " systems"}};
+      {"message", "本次填写 " + std::to_string(typed) + " 项" + pre_zh + "，代替了 " +
+                      std::to_string(systems) + " 个系统中的 " + std::to_string(delivered) + " 项"},
+      {"message_en", "You entered " + std::to_string(typed) + " answers" + pre_en +
+                         " in place of " + std::to_string(delivered) + " entries in " +
+                         std::to_string(systems) + " systems"}};
 }
 
 namespace {
