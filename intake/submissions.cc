@@ -310,8 +310,9 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     auto dict = catalog_.dictionary();
     auto n = db_.with_conn([&](db::Conn& c) {
       return prefilled_answers(c, *subjects_, dict ? dict->get() : nullptr, **form, *values,
-                               *req.prefill_subject, clock_.now_ms(),
-                               [&](const std::string& o) { return accounts_.in_scope(org, o); });
+                               *req.prefill_subject, clock_.now_ms(), [&](const std::string& o) {
+                                 return accounts_.in_scope(author.org_code, o);
+                               });
     });
     if (!n) return n.take_error();
     prefilled = *n;

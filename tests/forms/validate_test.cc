@@ -171,9 +171,9 @@ TEST_CASE("id_number messages name the field and say what to do") {
 TEST_CASE("Uyghur messages: every answer check has one; untranslated ids stay empty (zh shown)") {
   // A repeat item's field: both names in Uyghur; a field without a ug label: its zh label.
   Form form = demo_form();
-  auto r = validate(form,
-                    Json::parse(R"({"household.members": [{"name": "", "sex": "1", "relation": "02"}]})"),
-                    kOpts);
+  auto r = validate(
+      form, Json::parse(R"({"household.members": [{"name": "", "sex": "1", "relation": "02"}]})"),
+      kOpts);
   REQUIRE_FALSE(r.ok());
   bool seen = false;
   for (const auto& e : r.error().details) {
@@ -185,11 +185,29 @@ TEST_CASE("Uyghur messages: every answer check has one; untranslated ids stay em
     }
   }
   CHECK(seen);
-  for (const char* id : {"required", "type", "min", "max", "date.min", "date.max", "min_length",
-                         "max_length", "pattern", "invalid_character", "not_a_choice",
-                         "duplicate_choice", "id_format", "id_birth_date", "check_digit",
-                         "phone_format", "date_format", "min_items", "max_items", "constraint",
-                         "unknown_field", "validation_failed", "too_many_errors"}) {
+  for (const char* id : {"required",
+                         "type",
+                         "min",
+                         "max",
+                         "date.min",
+                         "date.max",
+                         "min_length",
+                         "max_length",
+                         "pattern",
+                         "invalid_character",
+                         "not_a_choice",
+                         "duplicate_choice",
+                         "id_format",
+                         "id_birth_date",
+                         "check_digit",
+                         "phone_format",
+                         "date_format",
+                         "min_items",
+                         "max_items",
+                         "constraint",
+                         "unknown_field",
+                         "validation_failed",
+                         "too_many_errors"}) {
     CAPTURE(id);
     CHECK_FALSE(msg(id, {same("x"), same("1")}).ug.empty());
   }
