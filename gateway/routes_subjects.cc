@@ -72,6 +72,15 @@ void add_subject_routes(Routing& rt) {
     if (limit <= 0) return rt.send_error(res, bad_limit());
     rt.reply(res, subj.search(*u, req.get_param_value("name"), limit));
   });
+  // The persons of the caller's villages, by name, paged (the web home page's list).
+  http.Get("/api/v1/subjects/village",
+           [&rt, &subj](const httplib::Request& req, httplib::Response& res) {
+             auto u = rt.authenticate(req, res);
+             if (!u) return;
+             const int page = int_param(req, "page", 1), per_page = int_param(req, "per_page", 20);
+             if (page <= 0 || per_page <= 0) return rt.send_error(res, bad_limit());
+             rt.reply(res, subj.village(*u, req.get_param_value("q"), page, per_page));
+           });
   http.Post("/api/v1/subjects/match",
             [&rt, &subj](const httplib::Request& req, httplib::Response& res) {
               auto u = rt.authenticate(req, res);

@@ -146,6 +146,19 @@ TEST_CASE("prefill: other villages, unknown and malformed references are refused
   CHECK(status("?subject=" + sid, "") == 401);          // no session
   CHECK(gw.get("/api/v1/forms/no_such_form/prefill?subject=" + sid, tok)->status == 404);
 
+  // The village list: masked, scoped, paged; hostile paging refused.
+  auto list = body_of(gw.get("/api/v1/subjects/village?per_page=1", tok));
+  REQUIRE(list["people"].size() == 1);
+  CHECK(list["has_next"] == true);
+  CHECK(list["people"][0]["id_number"].get<std::string>().find("**********") != std::string::npos);
+  auto page2 = body_of(gw.get("/api/v1/subjects/village?per_page=1&page=2", tok));
+  REQUIRE(page2["people"].size() == 1);
+  CHECK(page2["people"][0]["id"] != list["people"][0]["id"]);
+  CHECK(body_of(gw.get("/api/v1/subjects/village", gw.login("cadre2")))["people"].empty());
+  CHECK(gw.get("/api/v1/subjects/village?page=-1", tok)->status == 400);
+  CHECK(gw.get("/api/v1/subjects/village?per_page=x", tok)->status == 400);
+  CHECK(gw.get("/api/v1/subjects/village?q=%FF%FE", tok)->status == 400);
+
   // Auditors read prefill masked: no sensitive values, the ID number masked.
   auto seen = body_of(gw.get(std::string(kPrefill) + "?subject=" + sid, gw.login("auditor1")));
   CHECK(seen["masked"] == true);
