@@ -325,7 +325,26 @@ struct Web {
         }
         post.raw = intake::to_raw(sub->values);
         post.supersedes = n;
-        return send_html(res, 200, pages.form(c, **f, post, {}, "", today()));
+        // The person it is about, if known: unchanged answers then count as prefilled, and
+        // the marks say where the values came from (only where they still agree).
+        std::optional<web::Prefilled> pf;
+        auto idn = sub->values.find("person.id_number");
+        if (idn != sub->values.end() && idn->is_string()) {
+          if (auto p = rt.s.subjects.prefill(s->user, **f, "", idn->get<std::string>())) {
+            rt.audit(req, s->user, "subject.prefill", "subject:" + std::to_string(p->subject_id),
+                     "ok", {{"form", (*f)->id}, {"via", "correct"}});
+            const nlohmann::json known = intake::to_raw(p->values);
+            pf = marks_for(*p);
+            for (auto it = pf->marks.begin(); it != pf->marks.end();) {
+              const nlohmann::json::json_pointer ptr = pointer_of(it->first);
+              const bool same = post.raw.contains(ptr) && known.contains(ptr) &&
+                                post.raw.at(ptr) == known.at(ptr);
+              it = same ? std::next(it) : pf->marks.erase(it);
+            }
+            post.prefill_subject = std::to_string(p->subject_id);
+          }
+        }
+        return send_html(res, 200, pages.form(c, **f, post, {}, "", today(), pf ? &*pf : nullptr));
       }
       // Prefill for a known person: ?subject=ID or ?id_number=... (any spelling).
       if (req.has_param("subject") || req.has_param("id_number")) {
@@ -464,10 +483,33 @@ struct Web {
     }
     if (fill) post.raw = intake::to_raw(p->values);
     post.prefill_subject = std::to_string(p->subject_id);
+    pf = marks_for(*p);
+    if (known) *known = std::move(*p);
+    return true;
+  }
+
+  // "household.members[1].name" -> /household.members/1/name (into the raw answers).
+  static nlohmann::json::json_pointer pointer_of(const std::string& path) {
+    std::string out;
+    auto esc = [](std::string k) {
+      for (size_t i = 0; (i = k.find('~', i)) != std::string::npos; i += 2) k.replace(i, 1, "~0");
+      for (size_t i = 0; (i = k.find('/', i)) != std::string::npos; i += 2) k.replace(i, 1, "~1");
+      return k;
+    };
+    const size_t br = path.find('[');
+    if (br == std::string::npos) return nlohmann::json::json_pointer("/" + esc(path));
+    const size_t close = path.find(']', br);
+    out = "/" + esc(path.substr(0, br)) + "/" + path.substr(br + 1, close - br - 1) + "/" +
+          esc(path.substr(close + 2));
+    return nlohmann::json::json_pointer(out);
+  }
+
+  // The marks beside prefilled fields: when, who, in which form, stale or not.
+  web::Prefilled marks_for(const intake::Prefill& p) {
     web::Prefilled out;
-    out.name = p->who.name;
+    out.name = p.who.name;
     std::map<std::string, std::string> titles;
-    for (const auto& [path, src] : p->sources) {
+    for (const auto& [path, src] : p.sources) {
       if (!titles.count(src.form_id)) {
         auto sf = rt.s.catalog.published_form(src.form_id);
         titles[src.form_id] = sf ? (*sf)->title.zh : src.form_id;
@@ -475,9 +517,7 @@ struct Web {
       out.marks[path] = web::PrefillMark{iso_date_utc(src.at_ms + 8 * 3600 * 1000), src.author,
                                          titles[src.form_id], !src.fresh};
     }
-    pf = std::move(out);
-    if (known) *known = std::move(*p);
-    return true;
+    return out;
   }
 
   // The message beside a stale prefilled answer left unconfirmed, naming the field.

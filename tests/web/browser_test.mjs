@@ -354,6 +354,8 @@ try {
     await Promise.all([page.waitForURL(/\/submissions\/\d+$/), page.click('button.submit')]);
     const corrected = await page.locator('#receipt').textContent();
     check(new RegExp(`更正了第 ${n} 号`).test(corrected), 'receipt: 更正了第 N 号');
+    const cm = /本次填写 (\d+) 项，预填 (\d+) 项/.exec(await page.locator('#burden').textContent());
+    check(cm && +cm[1] === 1 && +cm[2] > 10, 'correction: only the changed answer typed, the rest prefilled');
     const statuses = await waitDelivered(page);
     check(allDone(statuses), 'correction delivered: ' + statuses.join(' | '));
     await axe(page, 'receipt-correction');

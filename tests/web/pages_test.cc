@@ -575,10 +575,17 @@ TEST_CASE("form page prefilled: provenance marks, stale fields confirmed, receip
   ckv.emplace_back("_csrf", hidden(cpage->body, "_csrf"));
   ckv.emplace_back("_client_id", hidden(cpage->body, "_client_id"));
   ckv.emplace_back("_supersedes", n);
+  // The person is known: the unchanged answers are marked and count as prefilled.
+  CHECK(hidden(cpage->body, "_prefill") == sid);
+  CHECK(cpage->body.find("已有信息：") != std::string::npos);
+  CHECK(cpage->body.find("f-person-phone-pf") != std::string::npos);
+  ckv.emplace_back("_prefill", sid);
   auto cr = b.post("/forms/resident_household", form_body(ckv));
   REQUIRE_MESSAGE(cr->status == 303, cr->body);
   auto newer = b.get(cr->get_header_value("Location"));
   CHECK(newer->body.find("更正了第 " + n + " 号") != std::string::npos);
+  // Typed: the phone and the visit date (never prefilled); the rest prefilled.
+  CHECK(newer->body.find("本次填写 2 项，预填 ") != std::string::npos);
   auto older = b.get(receipt_path);
   CHECK(older->body.find("已被第 ") != std::string::npos);
   CHECK(b.get("/forms/resident_household?correct=" + n)->status == 409);
