@@ -239,6 +239,11 @@ CREATE TABLE submission_burden (
   systems       INTEGER NOT NULL
 );
 )sql"},
+      {7, "village lists of subjects, corrections (superseded submissions)", R"sql(
+CREATE INDEX subjects_org ON subjects(org_code, kind, name_key, id) WHERE merged_into IS NULL;
+CREATE INDEX submissions_supersedes ON submissions(supersedes_id)
+  WHERE supersedes_id IS NOT NULL;
+)sql"},
       {8, "upstream systems' own forms, registered by field list and mapped onto the dictionary",
        R"sql(
 CREATE TABLE upstream_forms (

@@ -27,6 +27,7 @@ enum class ErrorKind {
 struct Text {
   std::string zh;  // zh-CN
   std::string en;
+  std::string ug{};  // Uyghur (Arabic script); empty where no Uyghur text exists (zh is shown)
 };
 
 // One problem with one field of an answer.

@@ -465,6 +465,67 @@ Result<std::vector<std::pair<int64_t, Identity>>> SubjectRegistry::search_name(
   return out;
 }
 
+namespace {
+constexpr const char* kResidentSql =
+    "SELECT s.id, s.kind, s.id_number, s.id_typed, s.name, s.name_key, s.birth_date, s.sex, "
+    "s.phone, s.org_code, s.household_id, s.merged_into, h.name, h.head_id FROM subjects s "
+    "LEFT JOIN subjects h ON h.id = s.household_id AND h.kind = 'household' ";
+Resident read_resident(db::Stmt& q) {
+  Resident r;
+  r.id = q.get_int(0);
+  r.who = read_identity(q, nullptr);
+  r.household_id = q.get_opt_text(12) ? r.who.household : 0;
+  r.household_name = q.get_opt_text(12).value_or("");
+  r.head_id = q.get_opt_int(13).value_or(0);
+  return r;
+}
+}  // namespace
+
+Result<std::vector<Resident>> SubjectRegistry::residents(db::Conn& c,
+                                                         const std::vector<std::string>& orgs,
+                                                         const std::string& key_prefix,
+                                                         size_t offset, size_t limit) {
+  std::vector<Resident> out;
+  std::string sql = std::string(kResidentSql) + "WHERE s.kind = 'person' AND s.merged_into IS NULL";
+  const size_t n = std::min<size_t>(orgs.size(), 999);
+  if (n > 0) {
+    sql += " AND s.org_code IN (?";
+    for (size_t i = 1; i < n; ++i) sql += ", ?";
+    sql += ")";
+  }
+  if (!key_prefix.empty()) sql += " AND s.name_key >= ? AND s.name_key < ?";
+  sql += " ORDER BY s.name_key, s.id LIMIT ? OFFSET ?";
+  auto q = c.prepare(sql);
+  if (!q) return q.take_error();
+  int i = 1;
+  for (size_t k = 0; k < n; ++k) q->bind(i++, orgs[k]);
+  if (!key_prefix.empty()) {
+    q->bind(i++, key_prefix);
+    q->bind(i++, key_prefix + "\xF4\x8F\xBF\xBF");
+  }
+  q->bind(i++, static_cast<int64_t>(limit));
+  q->bind(i++, static_cast<int64_t>(offset));
+  for (;;) {
+    auto r = q->step();
+    if (!r) return r.take_error();
+    if (!*r) break;
+    out.push_back(read_resident(*q));
+  }
+  return out;
+}
+
+Result<std::optional<Resident>> SubjectRegistry::resident(db::Conn& c, int64_t id) {
+  auto root = root_of(c, id);
+  if (!root) return root.take_error();
+  auto q = c.prepare(std::string(kResidentSql) + "WHERE s.id = ? AND s.kind = 'person'");
+  if (!q) return q.take_error();
+  q->bind(1, *root);
+  auto r = q->step();
+  if (!r) return r.take_error();
+  if (!*r) return std::optional<Resident>();
+  return std::optional<Resident>(read_resident(*q));
+}
+
 Result<std::optional<Subject>> SubjectRegistry::load(db::Conn& c, int64_t id,
                                                      const forms::Dictionary* dict,
                                                      int64_t now_ms) {

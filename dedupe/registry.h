@@ -71,6 +71,15 @@ struct Subject {
   std::map<std::string, FieldValue> fields;
 };
 
+// A person as the village list shows them, with their household (if any).
+struct Resident {
+  int64_t id = 0;
+  Identity who;
+  int64_t household_id = 0;
+  std::string household_name;  // the household's name (its head's)
+  int64_t head_id = 0;         // the household's head
+};
+
 struct DuplicatePair {
   int64_t id = 0;
   int64_t a = 0, b = 0;  // a existed first; b is the later one
@@ -135,6 +144,13 @@ class SubjectRegistry {
   // Persons whose name key starts with `key`, at most `limit`, roots only.
   Result<std::vector<std::pair<int64_t, Identity>>> search_name(db::Conn& c, const std::string& key,
                                                                 size_t limit);
+  // Persons (roots) of the villages `orgs` (empty: every village), by name key then id;
+  // `key_prefix` (a name key prefix) narrows them. At most 999 villages.
+  Result<std::vector<Resident>> residents(db::Conn& c, const std::vector<std::string>& orgs,
+                                          const std::string& key_prefix, size_t offset,
+                                          size_t limit);
+  // One person as a Resident (nullopt when unknown or not a person).
+  Result<std::optional<Resident>> resident(db::Conn& c, int64_t id);
   // A subject with its current fields; `dict` decides freshness (null: all fresh). Reads the
   // newest 500 observations of each merged part (a field stated only before those is not shown).
   Result<std::optional<Subject>> load(db::Conn& c, int64_t id, const forms::Dictionary* dict,

@@ -5,6 +5,10 @@
 #include <vector>
 
 namespace yb::forms {
+
+// The Uyghur catalogue (messages_ug.cc): the template for `id`, or null.
+const char* uyghur_template(std::string_view id);
+
 namespace {
 
 struct Template {
@@ -137,14 +141,21 @@ constexpr Template kTemplates[] = {
      "Some answers need attention; please correct each one listed"},
 };
 
-std::string fill(const char* tmpl, std::initializer_list<Text> args, bool zh) {
+enum class Lang { kZh, kEn, kUg };
+
+std::string fill(const char* tmpl, std::initializer_list<Text> args, Lang lang) {
   std::string out;
   std::vector<const Text*> av;
   for (const auto& a : args) av.push_back(&a);
   for (const char* p = tmpl; *p; ++p) {
     if (*p == '{' && p[1] >= '0' && p[1] <= '9' && p[2] == '}') {
       const size_t i = static_cast<size_t>(p[1] - '0');
-      if (i < av.size()) out += zh ? av[i]->zh : (av[i]->en.empty() ? av[i]->zh : av[i]->en);
+      if (i < av.size()) {
+        const Text& a = *av[i];
+        out += lang == Lang::kEn && !a.en.empty()   ? a.en
+               : lang == Lang::kUg && !a.ug.empty() ? a.ug
+                                                    : a.zh;
+      }
       p += 2;
       continue;
     }
@@ -157,7 +168,11 @@ std::string fill(const char* tmpl, std::initializer_list<Text> args, bool zh) {
 
 Text msg(std::string_view id, std::initializer_list<Text> args) {
   for (const auto& t : kTemplates) {
-    if (id == t.id) return Text{fill(t.zh, args, true), fill(t.en, args, false)};
+    if (id == t.id) {
+      const char* ug = uyghur_template(id);
+      return Text{fill(t.zh, args, Lang::kZh), fill(t.en, args, Lang::kEn),
+                  ug ? fill(ug, args, Lang::kUg) : std::string()};
+    }
   }
   return same(std::string(id));
 }

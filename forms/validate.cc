@@ -27,7 +27,8 @@ std::string fmt_number(double d) {
 
 // The field's name as people read it.
 Text field_name(const FormField& f) {
-  return Text{f.def.label.zh, f.def.label.en.empty() ? f.def.label.zh : f.def.label.en};
+  return Text{f.def.label.zh, f.def.label.en.empty() ? f.def.label.zh : f.def.label.en,
+              f.def.label.ug.empty() ? f.def.label.zh : f.def.label.ug};
 }
 
 // A field's name as people read it, put together only when a message needs it: building
@@ -233,6 +234,7 @@ class Validator {
     if (!f.constraint_message.zh.empty()) {
       m.zh = f.constraint_message.zh;
       if (!f.constraint_message.en.empty()) m.en = f.constraint_message.en;
+      if (!f.constraint_message.ug.empty()) m.ug = f.constraint_message.ug;
     }
     add_error(FieldError{path, "constraint", std::move(m)});
   }

@@ -42,6 +42,7 @@ nlohmann::json error_body(const Error& e) {
                       {"code", d.code},
                       {"message", d.message.zh},
                       {"message_en", d.message.en}});
+      if (!d.message.ug.empty()) list.back()["message_ug"] = d.message.ug;  // Uyghur, if any
     }
   }
   if (e.retry_after_seconds > 0) err["retry_after"] = e.retry_after_seconds;

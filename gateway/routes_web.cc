@@ -11,6 +11,7 @@
 #include "gateway/routing.h"
 #include "gateway/web/pages.h"
 #include "gateway/web/session.h"
+#include "intake/prefill.h"
 
 namespace yb::gateway {
 namespace {
@@ -20,6 +21,15 @@ using web::Pages;
 using namespace web;  // cookies, session, CSP (gateway/web/session.h)
 
 constexpr int kRecentLimit = 10;
+constexpr int kVillagePage = 20;  // people per page of the village list
+
+bool digits_only(const std::string& s, size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
 
 struct Web {
   Routing& rt;
@@ -195,7 +205,14 @@ struct Web {
         const forms::Form* f = find_form(*forms, r.receipt.form_id);
         rl.emplace_back(std::move(r), f);
       }
-      send_html(res, 200, pages.home(c, fl, rl));
+      // The people of the cadre's villages (page and search from the query string; no JS).
+      nlohmann::json village;
+      const std::string pg = req.get_param_value("page");
+      const int page = digits_only(pg, 6) ? std::stoi(pg) : 1;
+      auto v = rt.s.subjects.village(s->user, req.get_param_value("q").substr(0, 200), page,
+                                     kVillagePage);
+      if (v) village = std::move(*v);
+      send_html(res, 200, pages.home(c, fl, rl, village));
     });
 
     const std::string form_re = R"(/forms/([A-Za-z0-9_.-]{1,64}))";
@@ -210,6 +227,55 @@ struct Web {
                                                             : (*f)->title.zh;
       web::FormPost post;
       post.client_id = "w-" + crypto::random_hex(12);
+      // A correction: the form opened with an earlier answer's values.
+      if (req.has_param("correct")) {
+        const std::string n = req.get_param_value("correct");
+        if (!digits_only(n, 15)) return not_found(req, res, *s);
+        auto sub = rt.s.submissions.get(s->user, std::stoll(n));
+        if (!sub || sub->receipt.form_id != (*f)->id) return not_found(req, res, *s);
+        rt.audit(req, s->user, "submission.view", "submission:" + n, "ok",
+                 {{"purpose", "correct"}});
+        if (sub->receipt.superseded_by) {
+          const std::string newer = std::to_string(sub->receipt.superseded_by);
+          std::string msg = pages.text(c.lang, "receipt_superseded");
+          msg.replace(msg.find("{n}"), 3, newer);
+          return send_html(res, 409,
+                           pages.message(c, pages.text(c.lang, "error_title"), msg,
+                                         "/submissions/" + newer, pages.text(c.lang, "correct")));
+        }
+        post.raw = intake::to_raw(sub->values);
+        post.supersedes = n;
+        // The person it is about, if known: unchanged answers then count as prefilled, and
+        // the marks say where the values came from (only where they still agree).
+        std::optional<web::Prefilled> pf;
+        auto idn = sub->values.find("person.id_number");
+        if (idn != sub->values.end() && idn->is_string()) {
+          if (auto p = rt.s.subjects.prefill(s->user, **f, "", idn->get<std::string>())) {
+            rt.audit(req, s->user, "subject.prefill", "subject:" + std::to_string(p->subject_id),
+                     "ok", {{"form", (*f)->id}, {"via", "correct"}});
+            const nlohmann::json known = intake::to_raw(p->values);
+            pf = marks_for(*p);
+            for (auto it = pf->marks.begin(); it != pf->marks.end();) {
+              const nlohmann::json::json_pointer ptr = pointer_of(it->first);
+              const bool same = post.raw.contains(ptr) && known.contains(ptr) &&
+                                post.raw.at(ptr) == known.at(ptr);
+              it = same ? std::next(it) : pf->marks.erase(it);
+            }
+            post.prefill_subject = std::to_string(p->subject_id);
+          }
+        }
+        return send_html(res, 200, pages.form(c, **f, post, {}, "", today(), pf ? &*pf : nullptr));
+      }
+      // Prefill for a known person: ?subject=ID or ?id_number=... (any spelling).
+      if (req.has_param("subject") || req.has_param("id_number")) {
+        std::optional<web::Prefilled> pf;
+        if (!prefill_for(req, res, *s, **f, req.get_param_value("subject"),
+                         req.has_param("subject") ? "" : req.get_param_value("id_number"), post, pf,
+                         true)) {
+          return;
+        }
+        return send_html(res, 200, pages.form(c, **f, post, {}, "", today(), &*pf));
+      }
       send_html(res, 200, pages.form(c, **f, post, {}, "", today()));
     });
 
@@ -237,9 +303,19 @@ struct Web {
                           req.path, pages.text(c.lang, "fill_form")));
       }
       if (post.client_id.empty()) post.client_id = "w-" + crypto::random_hex(12);
+      if (!post.supersedes.empty() && !digits_only(post.supersedes, 15)) post.supersedes.clear();
+      // The prefill marks again (the registry may have moved on since the page was opened).
+      std::optional<web::Prefilled> pf;
+      std::optional<intake::Prefill> known;
+      if (!post.prefill_subject.empty()) {
+        if (!prefill_for(req, res, *s, form, post.prefill_subject, "", post, pf, false, &known)) {
+          return;
+        }
+      }
+      const web::Prefilled* pfp = pf ? &*pf : nullptr;
       // Add or remove a repeat item without JavaScript: the same page, one item more or less.
       if (web::apply_repeat_action(form, post.action, post.raw)) {
-        return send_html(res, 200, pages.form(c, form, post, {}, "", today()));
+        return send_html(res, 200, pages.form(c, form, post, {}, "", today(), pfp));
       }
       if (s->user.role == admin::Role::kAuditor) {
         return send_html(res, 403,
@@ -251,17 +327,30 @@ struct Web {
       sr.values = web::values_from_raw(form, post.raw);
       sr.channel = intake::valid_channel(post.channel) ? post.channel : "";
       sr.paper_ref = sr.channel.empty() ? "" : post.paper_ref.substr(0, 64);
+      if (known) sr.prefill_subject = known->subject_id;
+      if (!post.supersedes.empty()) sr.supersedes = std::stoll(post.supersedes);
+      // Stale prefilled values must be confirmed with the resident (ticked) or changed.
+      if (known) {
+        std::vector<FieldError> stale;
+        for (const auto& path :
+             intake::unconfirmed_stale(form, sr.values, *known, post.confirmed)) {
+          stale.push_back({path, "confirm_stale", stale_message(form, path)});
+        }
+        if (!stale.empty())
+          return send_html(res, 422, pages.form(c, form, post, stale, "", today(), pfp));
+      }
       auto receipt = rt.s.submissions.submit(s->user, sr);
       if (!receipt) {
         const Error& e = receipt.error();
         if (e.kind == ErrorKind::kValidation && !e.details.empty()) {
-          return send_html(res, 422, pages.form(c, form, post, e.details, "", today()));
+          return send_html(res, 422, pages.form(c, form, post, e.details, "", today(), pfp));
         }
         if (e.kind == ErrorKind::kInternal || e.kind == ErrorKind::kUnavailable) {
           rt.s.log->error("{}: {}", e.code, e.message.en);
         }
         std::string msg = c.lang == "en" ? e.message.en : e.message.zh;
-        return send_html(res, http_status(e.kind), pages.form(c, form, post, {}, msg, today()));
+        return send_html(res, http_status(e.kind),
+                         pages.form(c, form, post, {}, msg, today(), pfp));
       }
       redirect(res, "/submissions/" + std::to_string(receipt->id));
     });
@@ -295,6 +384,79 @@ struct Web {
       }
       send_json(res, 200, {{"id", sub->receipt.id}, {"final", final}, {"deliveries", ds}});
     });
+  }
+
+  // Loads the prefill of `form` for a person (scope-checked, audited) into `post` (when
+  // `fill`) and its marks into `pf`. Answers a 404 page and returns false when the person is
+  // unknown, outside the cadre's area or the reference malformed.
+  bool prefill_for(const httplib::Request& req, httplib::Response& res, const Session& s,
+                   const forms::Form& form, const std::string& subject,
+                   const std::string& id_number, web::FormPost& post,
+                   std::optional<web::Prefilled>& pf, bool fill,
+                   std::optional<intake::Prefill>* known = nullptr) {
+    auto p = rt.s.subjects.prefill(s.user, form, subject, id_number);
+    rt.audit(req, s.user, "subject.prefill", p ? "subject:" + std::to_string(p->subject_id) : "",
+             p ? "ok" : p.error().code, {{"form", form.id}, {"via", "web"}});
+    if (!p) {
+      not_found(req, res, s);
+      return false;
+    }
+    if (fill) post.raw = intake::to_raw(p->values);
+    post.prefill_subject = std::to_string(p->subject_id);
+    pf = marks_for(*p);
+    if (known) *known = std::move(*p);
+    return true;
+  }
+
+  // "household.members[1].name" -> /household.members/1/name (into the raw answers).
+  static nlohmann::json::json_pointer pointer_of(const std::string& path) {
+    std::string out;
+    auto esc = [](std::string k) {
+      for (size_t i = 0; (i = k.find('~', i)) != std::string::npos; i += 2) k.replace(i, 1, "~0");
+      for (size_t i = 0; (i = k.find('/', i)) != std::string::npos; i += 2) k.replace(i, 1, "~1");
+      return k;
+    };
+    const size_t br = path.find('[');
+    if (br == std::string::npos) return nlohmann::json::json_pointer("/" + esc(path));
+    const size_t close = path.find(']', br);
+    out = "/" + esc(path.substr(0, br)) + "/" + path.substr(br + 1, close - br - 1) + "/" +
+          esc(path.substr(close + 2));
+    return nlohmann::json::json_pointer(out);
+  }
+
+  // The marks beside prefilled fields: when, who, in which form, stale or not.
+  web::Prefilled marks_for(const intake::Prefill& p) {
+    web::Prefilled out;
+    out.name = p.who.name;
+    std::map<std::string, std::string> titles;
+    for (const auto& [path, src] : p.sources) {
+      if (!titles.count(src.form_id)) {
+        auto sf = rt.s.catalog.published_form(src.form_id);
+        titles[src.form_id] = sf ? (*sf)->title.zh : src.form_id;
+      }
+      out.marks[path] = web::PrefillMark{iso_date_utc(src.at_ms + 8 * 3600 * 1000), src.author,
+                                         titles[src.form_id], !src.fresh};
+    }
+    return out;
+  }
+
+  // The message beside a stale prefilled answer left unconfirmed, naming the field.
+  Text stale_message(const forms::Form& form, const std::string& path) {
+    const forms::FormField* field = nullptr;
+    for (const auto& sec : form.sections) {
+      for (const auto& f : sec.fields) {
+        if (path == f.key) field = &f;
+        if (path.rfind(f.key + "[", 0) == 0) {
+          const std::string child = path.substr(path.rfind('.') + 1);
+          for (const auto& ch : f.children) {
+            if (ch.key == child) field = &ch;
+          }
+        }
+      }
+    }
+    if (!field) return pages.stale_error(path, path, path);
+    const auto& l = field->def.label;
+    return pages.stale_error(l.zh, l.en, l.ug);
   }
 
   void not_found(const httplib::Request& req, httplib::Response& res, const Session& s) {

@@ -7,12 +7,17 @@ using Json = nlohmann::json;
 void Burden::write(JsonWriter& w) const {
   const std::string t = std::to_string(typed), d = std::to_string(delivered),
                     n = std::to_string(systems);
+  const std::string pre_zh = prefilled ? "，预填 " + std::to_string(prefilled) + " 项" : "";
+  const std::string pre_en =
+      prefilled ? " (" + std::to_string(prefilled) + " more were filled in already)" : "";
   w.begin_object();
   w.key("typed").value(typed).key("prefilled").value(prefilled);
   w.key("delivered").value(delivered).key("systems").value(systems);
-  w.key("message").value("本次填写 " + t + " 项，代替了 " + n + " 个系统中的 " + d + " 项");
+  w.key("message").value("本次填写 " + t + " 项" + pre_zh + "，代替了 " + n + " 个系统中的 " + d +
+                         " 项");
   w.key("message_en")
-      .value("You entered " + t + " answers in place of " + d + " entries in " + n + " systems");
+      .value("You entered " + t + " answers" + pre_en + " in place of " + d + " entries in " + n +
+             " systems");
   w.end_object();
 }
 

@@ -1,6 +1,8 @@
 #include "intake/subjects.h"
 #include "admin/masking.h"
 
+#include <algorithm>
+
 #include "dedupe/normalize.h"
 #include "forms/normalize.h"
 
@@ -298,6 +300,185 @@ Result<Json> SubjectService::decide(const admin::User& u, int64_t pair_id,
   auto after = db_.with_conn([&](db::Conn& c) { return registry_.duplicate(c, pair_id); });
   if (!after) return after.take_error();
   return pair_json(u, **after, &in);
+}
+
+}  // namespace yb::intake
+
+namespace yb::intake {
+
+namespace {
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Error bad_subject() {
+  return Error::make(ErrorKind::kInvalidArgument, "bad_subject", "subject 应为人员编号（正整数）",
+                     "subject must be a person's number");
+}
+
+// Calls fn(path, field) for every answer path of `form` that `values` holds.
+template <typename Fn>
+void each_path(const forms::Form& form, Json& values, Fn fn) {
+  for (const auto& s : form.sections) {
+    for (const auto& f : s.fields) {
+      auto it = values.find(f.key);
+      if (it == values.end()) continue;
+      if (f.def.type != forms::FieldType::kRepeat) {
+        fn(*it, f);
+        continue;
+      }
+      if (!it->is_array()) continue;
+      for (auto& item : *it) {
+        for (const auto& c : f.children) {
+          auto cit = item.find(c.key);
+          if (cit != item.end()) fn(*cit, c);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<Prefill> SubjectService::prefill(const admin::User& u, const forms::Form& form,
+                                        const std::string& subject, const std::string& raw_id) {
+  int64_t id = 0;
+  if (!subject.empty()) {
+    if (!all_digits(subject) || subject.size() > 15) return bad_subject();
+    id = std::stoll(subject);
+  } else {
+    auto n = dedupe::normalize_id_number(raw_id);
+    if (!n) {
+      if (!dedupe::clean_id_number(raw_id).empty()) return not_found();
+      return Error::make(ErrorKind::kInvalidArgument, "bad_id_number",
+                         "身份证号应为18位（或15位）数字，最后一位可以是X，请核对后重新输入",
+                         "id_number must be 18 (or 15) digits, the last may be X; check it and "
+                         "try again");
+    }
+    auto found = db_.with_conn([&](db::Conn& c) { return registry_.find_by_id_number(c, *n); });
+    if (!found) return found.take_error();
+    if (!*found) return not_found();
+    id = **found;
+  }
+  auto dict = catalog_.dictionary();
+  const forms::Dictionary* d = dict ? dict->get() : nullptr;
+  auto p = db_.with_conn(
+      [&](db::Conn& c) { return build_prefill(c, registry_, d, form, id, clock_.now_ms()); });
+  if (!p) return p.take_error();
+  if (!*p || !accounts_.in_scope(u.org_code, (*p)->who.org_code)) return not_found();
+  return std::move(**p);
+}
+
+Result<Json> SubjectService::prefill_json(const admin::User& u, const forms::Form& form,
+                                          const Prefill& p) {
+  const bool auditor = u.role == admin::Role::kAuditor;
+  Json values = p.values;
+  // Auditors read, never fill: sensitive values withheld, ID numbers masked.
+  if (auditor) {
+    each_path(form, values, [&](Json& v, const forms::FormField& f) {
+      if (f.def.sensitivity == forms::Sensitivity::kSensitive) {
+        v = nullptr;
+      } else if (f.def.type == forms::FieldType::kIdNumber && v.is_string()) {
+        v = dedupe::mask_id_number(v.get<std::string>());
+      }
+    });
+  }
+  Json fields = Json::object();
+  for (const auto& [path, src] : p.sources) {
+    Json source{{"submission", src.submission_id},
+                {"form", src.form_id},
+                {"author", src.author},
+                {"at", iso8601_utc(src.at_ms)}};
+    if (auto f = catalog_.published_form(src.form_id)) source["form_title"] = (*f)->title.zh;
+    fields[path] = Json{{"source", std::move(source)}, {"fresh", src.fresh}};
+  }
+  Json j{{"form", form.id},
+         {"subject", summary(u, p.subject_id, p.who, !auditor)},
+         {"household", p.household_id ? Json(p.household_id) : Json()},
+         {"values", std::move(values)},
+         {"fields", std::move(fields)}};
+  if (auditor) j["masked"] = true;
+  return j;
+}
+
+Result<Json> SubjectService::village(const admin::User& u, const std::string& query, int page,
+                                     int per_page) {
+  if (query.size() > 200 || !forms::utf8_valid(query)) {
+    return Error::make(ErrorKind::kInvalidArgument, "bad_query",
+                       "请输入姓名或身份证号（最多50个字）",
+                       "Enter a name or an ID number (at most 50 characters)");
+  }
+  page = std::clamp(page, 1, 100000);
+  per_page = std::clamp(per_page, 1, 100);
+  // The villages in scope (an org tree has hundreds of units at most).
+  std::vector<std::string> orgs;
+  if (u.org_code) {
+    auto codes = db_.with_conn([&](db::Conn& c) -> Result<std::vector<std::string>> {
+      auto q = c.prepare("SELECT code FROM org_units ORDER BY code");
+      if (!q) return q.take_error();
+      std::vector<std::string> out;
+      for (;;) {
+        auto r = q->step();
+        if (!r) return r.take_error();
+        if (!*r) break;
+        out.push_back(q->get_text(0));
+      }
+      return out;
+    });
+    if (!codes) return codes.take_error();
+    for (auto& code : *codes) {
+      if (accounts_.in_scope(u.org_code, code)) orgs.push_back(std::move(code));
+    }
+    if (orgs.empty()) orgs.push_back(*u.org_code);
+  }
+  std::vector<dedupe::Resident> rows;
+  bool has_next = false;
+  const std::string cleaned = dedupe::clean_id_number(query);
+  if (!query.empty() && !cleaned.empty()) {
+    // An ID number, in any accepted spelling: that one person (if in scope).
+    if (auto n = dedupe::normalize_id_number(query)) {
+      auto r = db_.with_conn([&](db::Conn& c) -> Result<std::optional<dedupe::Resident>> {
+        auto id = registry_.find_by_id_number(c, *n);
+        if (!id) return id.take_error();
+        if (!*id) return std::optional<dedupe::Resident>();
+        return registry_.resident(c, **id);
+      });
+      if (!r) return r.take_error();
+      if (*r && accounts_.in_scope(u.org_code, (*r)->who.org_code) && page == 1) {
+        rows.push_back(std::move(**r));
+      }
+    }
+  } else {
+    const std::string key = query.empty() ? "" : dedupe::name_key(query);
+    if (!query.empty() && key.empty())
+      return Json{{"people", Json::array()}, {"page", page}, {"has_next", false}, {"query", query}};
+    auto r = db_.with_conn([&](db::Conn& c) {
+      return registry_.residents(c, orgs, key, static_cast<size_t>(page - 1) * per_page,
+                                 static_cast<size_t>(per_page) + 1);
+    });
+    if (!r) return r.take_error();
+    rows = std::move(*r);
+    has_next = rows.size() > static_cast<size_t>(per_page);
+    if (has_next) rows.pop_back();
+  }
+  Json people = Json::array();
+  for (const auto& r : rows) {
+    Json j = summary(u, r.id, r.who, false);
+    if (!r.who.id_number.empty() || !r.who.id_typed.empty()) {
+      // Lists never show an ID number in full, whatever the role.
+      j["id_number"] =
+          dedupe::mask_id_number(!r.who.id_number.empty() ? r.who.id_number : r.who.id_typed);
+    }
+    j["household"] = r.household_id ? Json{{"id", r.household_id},
+                                           {"name", r.household_name},
+                                           {"head", r.head_id},
+                                           {"is_head", r.head_id == r.id}}
+                                    : Json();
+    people.push_back(std::move(j));
+  }
+  return Json{
+      {"people", std::move(people)}, {"page", page}, {"has_next", has_next}, {"query", query}};
 }
 
 }  // namespace yb::intake

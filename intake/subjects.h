@@ -18,6 +18,7 @@
 #include "core/db.h"
 #include "core/group_commit.h"
 #include "dedupe/registry.h"
+#include "intake/prefill.h"
 
 namespace yb::intake {
 
@@ -37,6 +38,22 @@ class SubjectService {
   Result<nlohmann::json> duplicates(const admin::User& u, const std::string& status, int limit);
   // POST /api/v1/admin/duplicates/{id}/merge|keep|undo
   Result<nlohmann::json> decide(const admin::User& u, int64_t pair_id, const std::string& decision);
+
+  // Prefill (intake/prefill.h) of `form` for a person in the caller's scope: by subject id or
+  // by ID number (any accepted spelling; exactly one of them non-empty). kNotFound for an
+  // unknown person, a household id or one outside the scope; kInvalidArgument for a malformed
+  // subject id or ID number. Unmasked: the form needs the values (callers mask per role).
+  Result<Prefill> prefill(const admin::User& u, const forms::Form& form, const std::string& subject,
+                          const std::string& id_number);
+  // GET /api/v1/forms/{id}/prefill: values and per-field provenance, masked by role.
+  Result<nlohmann::json> prefill_json(const admin::User& u, const forms::Form& form,
+                                      const Prefill& p);
+
+  // The persons of the caller's villages (org subtree), by name, `per_page` at a time from
+  // page `page` (1-based). `query` (optional): a name prefix, or an ID number in any
+  // spelling. ID numbers masked. {"people": [...], "page", "has_next", "query"}.
+  Result<nlohmann::json> village(const admin::User& u, const std::string& query, int page,
+                                 int per_page);
 
  private:
   bool full_ids(const admin::User& u) const;

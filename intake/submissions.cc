@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "core/json_text.h"
+#include "intake/prefill.h"
 
 namespace yb::intake {
 namespace {
@@ -52,7 +53,7 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
   for (auto it = body.begin(); it != body.end(); ++it) {
     const auto& k = it.key();
     if (k != "form" && k != "client_id" && k != "org_unit" && k != "values" && k != "channel" &&
-        k != "paper_ref") {
+        k != "paper_ref" && k != "prefill_subject" && k != "supersedes") {
       errs.push_back({k,
                       "unknown_field",
                       {"请求中有无法识别的项 “" + k + "”，请删除它",
@@ -101,6 +102,21 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
                     "requires_channel",
                     {"填写纸质表编号时请同时选择录入方式", "paper_ref needs a channel"}});
   }
+  // Optional positive submission / subject numbers.
+  auto id_member = [&](const char* key, std::optional<int64_t>* out) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return;
+    if (!it->is_number_integer() || it->get<int64_t>() <= 0) {
+      errs.push_back({key,
+                      "type",
+                      {std::string(key) + " 应为正整数编号",
+                       std::string(key) + " must be a positive whole number"}});
+      return;
+    }
+    *out = it->get<int64_t>();
+  };
+  id_member("prefill_subject", &r.prefill_subject);
+  id_member("supersedes", &r.supersedes);
   auto v = body.find("values");
   if (v == body.end()) {
     errs.push_back({"values", "required", {"缺少填写内容 values", "Missing values"}});
@@ -140,6 +156,8 @@ std::string Receipt::to_json_text() const {
   }
   if (!channel.empty()) w.key("channel").value(channel);
   if (!paper_ref.empty()) w.key("paper_ref").value(paper_ref);
+  if (supersedes) w.key("supersedes").value(supersedes);
+  if (superseded_by) w.key("superseded_by").value(superseded_by);
   w.end_object();
   return w.take();
 }
@@ -286,6 +304,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   // (dump() writes object keys sorted, so equal content gives equal text.)
   std::string hashed = req.form_id + '\n' + org + '\n' + req.values.dump();
   if (!req.channel.empty()) hashed += '\n' + req.channel + '\n' + req.paper_ref;
+  if (req.supersedes) hashed += "\nsupersedes " + std::to_string(*req.supersedes);
   const std::string hash = crypto::sha256_hex(hashed);
 
   // A replay (an offline queue resending, a retry after a lost answer) is answered from what
@@ -320,7 +339,20 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   auto planned =
       connectors::plan_deliveries(**snap, (*form)->id, *values, vo.today, clock_.now_ms());
 
-  const Burden burden = count_burden(**form, *values, planned);
+  // Prefill: answers equal to the subject's fresh values count as prefilled (only when asked).
+  int prefilled = 0;
+  if (req.prefill_subject && subjects_) {
+    auto dict = catalog_.dictionary();
+    auto n = db_.with_conn([&](db::Conn& c) {
+      return prefilled_answers(c, *subjects_, dict ? dict->get() : nullptr, **form, *values,
+                               *req.prefill_subject, clock_.now_ms(), [&](const std::string& o) {
+                                 return accounts_.in_scope(author.org_code, o);
+                               });
+    });
+    if (!n) return n.take_error();
+    prefilled = *n;
+  }
+  const Burden burden = count_burden(**form, *values, planned, prefilled);
   // Who the answer is about, normalised here rather than on the writer thread.
   dedupe::SubjectPlan subject_plan;
   if (subjects_) subject_plan = dedupe::plan_subjects(**form, *values, org);
@@ -347,18 +379,26 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
                     q->get_text(7)};
       return ok_status();
     }
+    // A correction keeps the original's upstream record keys (corrections.cc).
+    if (req.supersedes) {
+      if (auto st = check_supersedes(c, author, (*form)->id, *req.supersedes, planned); !st) {
+        return st;
+      }
+    }
     auto insr = c.cached(
         "INSERT INTO submissions (author_id, client_id, form_id, form_version, org_code, "
-        "content_hash, values_json, received_at, channel, paper_ref) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "content_hash, values_json, received_at, channel, paper_ref, supersedes_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insr) return insr.take_error();
     auto& ins = *insr;
     ins->bind(1, author.id).bind(2, req.client_id).bind(3, (*form)->id).bind(4, (*form)->version);
     ins->bind(5, org).bind(6, hash).bind(7, values_text).bind(8, now);
     ins->bind(9, req.channel).bind(10, req.paper_ref);
+    ins->bind(11, req.supersedes);
     if (auto st = ins->run(); !st) return st;
     out = Receipt{c.last_insert_id(), req.client_id, (*form)->id, (*form)->version, org, now, false,
                   req.channel,        req.paper_ref};
+    out.supersedes = req.supersedes.value_or(0);
     out.burden = burden;
     if (auto st = store_burden(c, out.id, burden); !st) return st;
     if (auto st = connectors::insert_deliveries(c, out.id, org, now, planned); !st) return st;
@@ -423,6 +463,7 @@ Result<StoredSubmission> SubmissionService::get(const admin::User& reader, int64
                        "No such submission");
   }
   load_deliveries(row->receipt);
+  load_corrections(row->receipt);
   return row;
 }
 

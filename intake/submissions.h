@@ -41,6 +41,11 @@ struct SubmitRequest {
   // "phone" or "paper"; paper_ref is the paper form's number (optional, at most 64 chars).
   std::string channel;
   std::string paper_ref;
+  // Prefill (docs/dedupe.md): the person whose known values the form was opened with; the
+  // server counts the answers accepted unchanged as `prefilled` (burden). Optional.
+  std::optional<int64_t> prefill_subject;
+  // A correction: the earlier submission (same form, caller's scope) this one replaces.
+  std::optional<int64_t> supersedes;
 };
 
 // True for the channel values decode_submit_request accepts.
@@ -63,6 +68,8 @@ struct Receipt {
   std::vector<connectors::DeliveryView> deliveries;  // one per connector taking this form
   std::optional<Burden> burden;                      // what this answer saved (burden.h)
   std::vector<dedupe::Linked> subjects;  // persons and household recorded (not on replays)
+  int64_t supersedes = 0;                // the submission this one corrects (0: none)
+  int64_t superseded_by = 0;             // the correction of this one (0: none; get() only)
   // The receipt as JSON text, written directly (the hot path: every submission's answer).
   std::string to_json_text() const;
   Json to_json() const;  // the same, as a document
@@ -99,6 +106,14 @@ class SubmissionService {
  private:
   // Fills r.deliveries (and, with `burden`, r.burden) from the database.
   void load_deliveries(Receipt& r, bool burden = true);
+  // Fills r.supersedes and r.superseded_by (corrections.cc).
+  void load_corrections(Receipt& r);
+  // In the writer job of a correction: the earlier submission exists in the author's scope
+  // (kNotFound), has the same form (kValidation) and is not yet superseded (kConflict naming
+  // the newer one); its deliveries' subject keys replace the planned ones, so that upstreams
+  // that received the person get an update of the same record (corrections.cc).
+  Status check_supersedes(db::Conn& c, const admin::User& author, const std::string& form_id,
+                          int64_t earlier, std::vector<connectors::PlannedDelivery>& planned);
   std::optional<Receipt> find_by_client_id(int64_t author_id, const std::string& client_id,
                                            std::string* content_hash);
 

@@ -108,6 +108,13 @@ bool is_repeat_name(const std::string& name, const std::string& key, size_t* idx
   return true;
 }
 
+// A message in the page's language: Uyghur and English where they exist, else Chinese.
+const std::string& pick(const std::string& lang, const Text& t) {
+  if (lang == "en" && !t.en.empty()) return t.en;
+  if (lang == "ug" && !t.ug.empty()) return t.ug;
+  return t.zh;
+}
+
 bool multi(const forms::FormField& f) { return f.def.type == FieldType::kSelectMultiple; }
 
 void read_value(const forms::FormField& f, const std::string& value, Json& slot) {
@@ -220,6 +227,12 @@ FormPost read_form_post(const forms::Form& form, const Params& params) {
       p.paper_ref = value;
     } else if (name == "_action") {
       p.action = value;
+    } else if (name == "_prefill") {
+      p.prefill_subject = value.substr(0, 20);
+    } else if (name == "_supersedes") {
+      p.supersedes = value.substr(0, 20);
+    } else if (name == "_confirm") {
+      if (p.confirmed.size() < 500) p.confirmed.insert(value.substr(0, 200));
     } else if (auto it = top.find(name); it != top.end()) {
       if (it->second->def.type != FieldType::kRepeat) read_value(*it->second, value, p.raw[name]);
     } else {
@@ -438,7 +451,8 @@ Json Pages::who(const std::string& lang, const forms::Form* form, const Json& va
 
 std::string Pages::home(
     const Chrome& c, const std::vector<forms::Form const*>& forms,
-    const std::vector<std::pair<intake::StoredSubmission, const forms::Form*>>& recent) const {
+    const std::vector<std::pair<intake::StoredSubmission, const forms::Form*>>& recent,
+    const Json& village) const {
   Json view;
   Json fl = Json::array();
   for (const auto* f : forms) {
@@ -457,14 +471,69 @@ std::string Pages::home(
         break;
       }
     }
-    rl.push_back({{"id", std::to_string(s.receipt.id)},
-                  {"form_title", f ? label(c.lang, f->title) : s.receipt.form_id},
-                  {"who", who_text},
-                  {"received", local_time(s.receipt.received_at_ms)},
-                  {"channel_label", channel_label(c.lang, s.receipt.channel)},
-                  {"deliveries", deliveries_json(c.lang, s.receipt.deliveries)}});
+    rl.push_back(
+        {{"id", std::to_string(s.receipt.id)},
+         {"form_title", f ? label(c.lang, f->title) : s.receipt.form_id},
+         {"who", who_text},
+         {"received", local_time(s.receipt.received_at_ms)},
+         {"channel_label", channel_label(c.lang, s.receipt.channel)},
+         {"correct_href", f ? "/forms/" + f->id + "?correct=" + std::to_string(s.receipt.id) : ""},
+         {"deliveries", deliveries_json(c.lang, s.receipt.deliveries)}});
   }
   view["recent"] = rl;
+  // The people of the cadre's villages, each with a link that opens the first form about
+  // persons prefilled for them (and for their household's head).
+  std::string person_form;
+  for (const auto* f : forms) {
+    for (const auto& s : f->sections) {
+      for (const auto& fl_ : s.fields) {
+        if (person_form.empty() && fl_.def.subject == "person") person_form = f->id;
+      }
+    }
+  }
+  view["village"] = false;
+  if (village.is_object() && !person_form.empty()) {
+    Json people = Json::array();
+    for (const auto& p : village["people"]) {
+      const std::string id = std::to_string(p["id"].get<int64_t>());
+      Json row{{"id", id},
+               {"name", p["name"]},
+               {"id_number", p["id_number"].is_string() ? p["id_number"] : Json("")},
+               {"household", ""},
+               {"head_href", ""},
+               {"href", "/forms/" + person_form + "?subject=" + id}};
+      const Json& h = p["household"];
+      if (h.is_object()) {
+        if (h["is_head"].get<bool>()) {
+          row["household"] = text(c.lang, "household_head");
+        } else {
+          row["household"] =
+              replace_all(text(c.lang, "household_member"), "{name}", h["name"].get<std::string>());
+          if (h["head"].get<int64_t>() > 0) {
+            row["head_href"] =
+                "/forms/" + person_form + "?subject=" + std::to_string(h["head"].get<int64_t>());
+          }
+        }
+      }
+      people.push_back(std::move(row));
+    }
+    const int page = village["page"].get<int>();
+    const std::string q = village["query"].get<std::string>();
+    const std::string qs = q.empty() ? "" : "q=" + url_encode(q) + "&";
+    Json v{
+        {"people", people},
+        {"query", q},
+        {"empty", people.empty() && q.empty()},
+        {"no_match", people.empty() && !q.empty()
+                         ? replace_all(text(c.lang, "village_no_match"), "{q}", q)
+                         : ""},
+        {"page_label", replace_all(text(c.lang, "page_n"), "{n}", std::to_string(page))},
+        {"prev", page > 1 ? "/home?" + qs + "page=" + std::to_string(page - 1) + "#h-village" : ""},
+        {"next", village["has_next"].get<bool>()
+                     ? "/home?" + qs + "page=" + std::to_string(page + 1) + "#h-village"
+                     : ""}};
+    view["village"] = std::move(v);
+  }
   view["hello"] = replace_all(text(c.lang, "hello"), "{name}", c.user.value_or(""));
   return render(c, "home", view);
 }
@@ -483,9 +552,24 @@ Json Pages::deliveries_json(const std::string& lang,
 
 Json Pages::field_view(const std::string& lang, const forms::FormField& f, const std::string& name,
                        const Json* raw, const std::map<std::string, std::string>& errs,
-                       bool in_template) const {
+                       bool in_template, const Prefilled* pf,
+                       const std::set<std::string>* confirmed) const {
   const std::string id = html_id(name);
   Json v;
+  // Where a prefilled answer came from: text beside the field (also read out through
+  // aria-describedby); a stale one has a "checked with the resident" box.
+  v["prefill"] = false;
+  if (pf) {
+    if (auto m = pf->marks.find(name); m != pf->marks.end()) {
+      std::string t = text(lang, m->second.stale ? "prefill_stale" : "prefill_known");
+      t = replace_all(t, "{date}", m->second.date);
+      t = replace_all(t, "{author}", m->second.author);
+      t = replace_all(t, "{form}", m->second.form_title);
+      v["prefill"] = Json{{"text", t},
+                          {"stale", m->second.stale},
+                          {"confirmed", confirmed && confirmed->count(name) > 0}};
+    }
+  }
   v["id"] = id;
   v["name"] = name;
   v["type"] = forms::to_string(f.def.type);
@@ -539,7 +623,7 @@ Json Pages::field_view(const std::string& lang, const forms::FormField& f, const
         for (const auto& c : f.children) {
           const Json* cv = nullptr;
           if (item && item->is_object() && item->contains(c.key)) cv = &(*item)[c.key];
-          fields.push_back(field_view(lang, c, base + "." + c.key, cv, errs, false));
+          fields.push_back(field_view(lang, c, base + "." + c.key, cv, errs, false, pf, confirmed));
         }
         m["fields"] = std::move(fields);
         members.push_back(std::move(m));
@@ -620,8 +704,7 @@ Json Pages::field_view(const std::string& lang, const forms::FormField& f, const
 
 std::string Pages::form(const Chrome& c, const forms::Form& form, const FormPost& post,
                         const std::vector<FieldError>& errors, const std::string& general,
-                        const std::string& today) const {
-  const bool en = c.lang == "en";
+                        const std::string& today, const Prefilled* pf) const {
   std::map<std::string, std::string> errs;
   Json summary = Json::array();
   if (!general.empty()) summary.push_back({{"message", general}, {"anchor", ""}});
@@ -637,7 +720,7 @@ std::string Pages::form(const Chrome& c, const forms::Form& form, const FormPost
     }
   }
   for (const auto& e : errors) {
-    std::string msg = en && !e.message.en.empty() ? e.message.en : e.message.zh;
+    std::string msg = pick(c.lang, e.message);
     auto [it, fresh] = errs.emplace(e.path, msg);
     if (!fresh) it->second += "；" + msg;
     std::string anchor;
@@ -670,7 +753,7 @@ std::string Pages::form(const Chrome& c, const forms::Form& form, const FormPost
     Json fields = Json::array();
     for (const auto& f : s.fields) {
       const Json* rv = post.raw.contains(f.key) ? &post.raw[f.key] : nullptr;
-      fields.push_back(field_view(c.lang, f, f.key, rv, errs, false));
+      fields.push_back(field_view(c.lang, f, f.key, rv, errs, false, pf, &post.confirmed));
     }
     secs.push_back(
         {{"sid", s.id}, {"stitle", label(c.lang, s.title)}, {"fields", std::move(fields)}});
@@ -683,6 +766,17 @@ std::string Pages::form(const Chrome& c, const forms::Form& form, const FormPost
                   {"checked", post.channel == k}});
   }
   view["channels"] = std::move(ch);
+  view["prefill_subject"] = post.prefill_subject;
+  view["supersedes"] = post.supersedes;
+  view["prefill_banner"] = "";
+  if (pf && !pf->marks.empty()) {
+    view["prefill_banner"] =
+        replace_all(replace_all(text(c.lang, "prefill_banner"), "{name}", pf->name), "{n}",
+                    std::to_string(pf->marks.size()));
+  }
+  view["correcting"] = post.supersedes.empty()
+                           ? ""
+                           : replace_all(text(c.lang, "correcting"), "{n}", post.supersedes);
   return render(c, "form", view);
 }
 
@@ -702,6 +796,27 @@ std::string Pages::receipt(const Chrome& c, const intake::StoredSubmission& s,
     return d.status == "delivered" || d.status == "skipped" || d.status == "dead";
   });
   view["final"] = final ? "1" : "0";
+  view["burden"] = "";
+  if (r.burden) {
+    std::string b = text(c.lang, "receipt_burden");
+    b = replace_all(b, "{typed}", std::to_string(r.burden->typed));
+    b = replace_all(b, "{prefilled}", std::to_string(r.burden->prefilled));
+    b = replace_all(b, "{systems}", std::to_string(r.burden->systems));
+    b = replace_all(b, "{delivered}", std::to_string(r.burden->delivered));
+    view["burden"] = b;
+  }
+  view["corrects"] = r.supersedes ? replace_all(text(c.lang, "receipt_corrects"), "{n}",
+                                                std::to_string(r.supersedes))
+                                  : "";
+  view["corrects_href"] = r.supersedes ? "/submissions/" + std::to_string(r.supersedes) : "";
+  view["superseded"] = r.superseded_by ? replace_all(text(c.lang, "receipt_superseded"), "{n}",
+                                                     std::to_string(r.superseded_by))
+                                       : "";
+  view["superseded_href"] =
+      r.superseded_by ? "/submissions/" + std::to_string(r.superseded_by) : "";
+  // A correction opens the form with this answer's values (not for a superseded one).
+  view["correct_href"] =
+      form && !r.superseded_by ? "/forms/" + r.form_id + "?correct=" + std::to_string(r.id) : "";
   return render(c, "receipt", view);
 }
 
@@ -748,6 +863,15 @@ std::string Pages::print(const Chrome& c, const forms::Form& form) const {
   }
   view["sections"] = std::move(secs);
   return render(c, "print", view);
+}
+
+Text Pages::stale_error(const std::string& label_zh, const std::string& label_en,
+                        const std::string& label_ug) const {
+  auto one = [&](const char* lang, const std::string& label) {
+    return replace_all(text(lang, "prefill_stale_error"), "{label}", label);
+  };
+  return Text{one("zh-CN", label_zh), one("en", label_en.empty() ? label_zh : label_en),
+              one("ug", label_ug.empty() ? label_zh : label_ug)};
 }
 
 std::string Pages::message(const Chrome& c, const std::string& heading, const std::string& msg,

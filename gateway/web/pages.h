@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,23 @@ struct FormPost {
   Json raw = Json::object();
   std::string action = "submit";  // "submit", "add:KEY" or "remove:KEY:INDEX"
   std::string client_id, channel, paper_ref, csrf;
+  // Prefill and corrections (hidden inputs carried across posts): the person the form was
+  // opened for, the submission being corrected, and the stale prefilled values the cadre
+  // ticked as checked with the resident (answer paths).
+  std::string prefill_subject, supersedes;
+  std::set<std::string> confirmed;
+};
+
+// Where a prefilled answer came from, for its mark beside the field.
+struct PrefillMark {
+  std::string date;        // "2026-11-20" (China time)
+  std::string author;      // username
+  std::string form_title;  // the form it was entered in
+  bool stale = false;      // past the dictionary's fresh_days: to be confirmed
+};
+struct Prefilled {
+  std::string name;                          // the person's name, for the banner
+  std::map<std::string, PrefillMark> marks;  // by answer path
 };
 
 // application/x-www-form-urlencoded -> ordered name/value pairs (percent and '+' decoded).
@@ -68,17 +86,23 @@ class Pages {
 
   std::string login(const Chrome& c, const std::string& username, const std::string& error,
                     const std::string& csrf, const std::string& next) const;
+  // `village`: SubjectService::village() (people of the cadre's villages), or null.
   std::string home(
       const Chrome& c, const std::vector<forms::Form const*>& forms,
-      const std::vector<std::pair<intake::StoredSubmission, const forms::Form*>>& recent) const;
+      const std::vector<std::pair<intake::StoredSubmission, const forms::Form*>>& recent,
+      const Json& village = nullptr) const;
   // The form page. `errors` is the validation error (if any) whose details sit beside the
   // fields; `general` is a message for the summary that belongs to no field.
+  // `pf`: the prefill marks when the form was opened for a known person.
   std::string form(const Chrome& c, const forms::Form& form, const FormPost& post,
                    const std::vector<FieldError>& errors, const std::string& general,
-                   const std::string& today) const;
+                   const std::string& today, const Prefilled* pf = nullptr) const;
   std::string receipt(const Chrome& c, const intake::StoredSubmission& s,
                       const forms::Form* form) const;
   std::string print(const Chrome& c, const forms::Form& form) const;
+  // "{label}: ... confirm or change" for a stale prefilled answer left unconfirmed.
+  Text stale_error(const std::string& label_zh, const std::string& label_en,
+                   const std::string& label_ug) const;
   std::string message(const Chrome& c, const std::string& heading, const std::string& msg,
                       const std::string& href, const std::string& link_text) const;
 
@@ -101,8 +125,9 @@ class Pages {
   std::string status_label(const std::string& lang, const std::string& status) const;
   std::string channel_label(const std::string& lang, const std::string& channel) const;
   Json field_view(const std::string& lang, const forms::FormField& f, const std::string& name,
-                  const Json* raw, const std::map<std::string, std::string>& errs,
-                  bool in_template) const;
+                  const Json* raw, const std::map<std::string, std::string>& errs, bool in_template,
+                  const Prefilled* pf = nullptr,
+                  const std::set<std::string>* confirmed = nullptr) const;
   Json who(const std::string& lang, const forms::Form* form, const Json& values) const;
 
   std::map<std::string, Json> catalogs_;

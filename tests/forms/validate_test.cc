@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "forms/id_number.h"
+#include "forms/messages.h"
 #include "test_util.h"
 
 using namespace yb::forms;
@@ -158,9 +159,59 @@ TEST_CASE("id_number messages name the field and say what to do") {
       CHECK(e.message.en ==
             "ID number (head of household): the check character (18th) is wrong; please check "
             "and retype it");
+      // Uyghur, from its own catalogue (messages_ug.cc), naming the field by its ug label.
+      CHECK(e.message.ug ==
+            "كىملىك نومۇرى (ئائىلە باشلىقى) نىڭ 18-خانىسى (تەكشۈرۈش خانىسى) خاتا، تەكشۈرۈپ "
+            "قايتا كىرگۈزۈڭ");
     }
   }
   CHECK(seen);
+}
+
+TEST_CASE("Uyghur messages: every answer check has one; untranslated ids stay empty (zh shown)") {
+  // A repeat item's field: both names in Uyghur; a field without a ug label: its zh label.
+  Form form = demo_form();
+  auto r = validate(
+      form, Json::parse(R"({"household.members": [{"name": "", "sex": "1", "relation": "02"}]})"),
+      kOpts);
+  REQUIRE_FALSE(r.ok());
+  bool seen = false;
+  for (const auto& e : r.error().details) {
+    CHECK_FALSE(e.message.ug.empty());
+    if (e.path == "household.members[0].name") {
+      seen = true;
+      CHECK(e.message.ug.find("ئەزانىڭ ئىسمى") != std::string::npos);
+      CHECK(e.message.ug.find("تولدۇرۇڭ") != std::string::npos);
+    }
+  }
+  CHECK(seen);
+  for (const char* id : {"required",
+                         "type",
+                         "min",
+                         "max",
+                         "date.min",
+                         "date.max",
+                         "min_length",
+                         "max_length",
+                         "pattern",
+                         "invalid_character",
+                         "not_a_choice",
+                         "duplicate_choice",
+                         "id_format",
+                         "id_birth_date",
+                         "check_digit",
+                         "phone_format",
+                         "date_format",
+                         "min_items",
+                         "max_items",
+                         "constraint",
+                         "unknown_field",
+                         "validation_failed",
+                         "too_many_errors"}) {
+    CAPTURE(id);
+    CHECK_FALSE(msg(id, {same("x"), same("1")}).ug.empty());
+  }
+  CHECK(msg("expr.div_zero").ug.empty());  // designers' messages: Chinese and English only
 }
 
 TEST_CASE("phone: prefixes stripped, landline digits kept, bad numbers rejected") {

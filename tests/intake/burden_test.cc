@@ -46,7 +46,9 @@ TEST_CASE("entries delivered are the pending payloads' non-empty leaves; skipped
   CHECK(b.prefilled == 1);
   CHECK(b.delivered == 12);
   CHECK(b.systems == 2);
-  CHECK(b.to_json()["message"] == "本次填写 2 项，代替了 2 个系统中的 12 项");
+  CHECK(b.to_json()["message"] == "本次填写 2 项，预填 1 项，代替了 2 个系统中的 12 项");
+  CHECK(intake::count_burden(**form, three, planned).to_json()["message"] ==
+        "本次填写 3 项，代替了 2 个系统中的 12 项");
   // more "prefilled" than answers cannot make typed negative
   CHECK(intake::count_burden(**form, three, {}, 5).typed == 0);
 }

@@ -3,8 +3,9 @@
 // really turn delivered. Proves: login; a household form with two members; validation errors
 // shown and fixed without losing what was typed; the receipt's per-upstream statuses; the same
 // with JavaScript off; the offline queue stores exactly one submission; elder mode and Uyghur
-// right-to-left (screenshots kept as artefacts); axe-core finds no serious or critical
-// violation on any page.
+// right-to-left (screenshots kept as artefacts); a resident opened from the village list with
+// prefilled, marked fields, counted as prefilled on the receipt, then corrected (an update
+// upstream); axe-core finds no serious or critical violation on any page.
 // usage: node browser_test.mjs YIBIAO_BIN MOCK_UPSTREAM_BIN ARTEFACT_DIR   (NODE_PATH: tests/node/node_modules)
 import { createRequire } from 'module';
 import { spawn, execFileSync } from 'child_process';
@@ -312,6 +313,57 @@ try {
     await page.screenshot({ path: path.join(out, 'ug-home.png'), fullPage: false });
     await clickAndLoad(page, 'a[hreflang="en"]');
     check(await page.evaluate(() => document.documentElement.dir) === 'ltr', 'English page is ltr');
+    await ctx.close();
+  }
+  // ---- 6. Prefill from the village list, one change, the prefilled count; a correction ----
+  {
+    const { ctx, page } = await newPage();
+    await login(page);
+    const v = sample(11);  // the household stored in step 1
+    await page.fill('#village-q', v['person.name']);
+    await clickAndLoad(page, 'form.search button');
+    const people = page.locator('.people .person');
+    check(await people.count() >= 1, 'the resident is listed in the village (search by name)');
+    check(!(await page.content()).includes(v['person.id_number']), 'ID numbers masked on the village list');
+    await axe(page, 'home-village');
+    await page.screenshot({ path: path.join(out, 'village.png'), fullPage: true });
+    await Promise.all([page.waitForURL(/\/forms\/resident_household\?subject=\d+$/), people.first().locator('a.primary').click()]);
+    await page.waitForLoadState('load');
+    check(await page.inputValue('[name="person.name"]') === v['person.name'], 'name prefilled');
+    check(await page.inputValue('[name="household.members[1].name"]') === v['household.members'][1].name, 'household member prefilled');
+    const marks = await page.locator('p.prefill').count();
+    check(marks >= 10, `prefilled fields marked (${marks})`);
+    check(/已有信息：.* 由 cadre1 在《/.test(await page.locator('#f-person-phone-pf').textContent()), 'mark says when, who and in which form');
+    check((await page.getAttribute('[name="person.phone"]', 'aria-describedby')).includes('f-person-phone-pf'), 'mark read out with the field');
+    check(/预先填好/.test(await page.locator('.prefill-banner').textContent()), 'banner says what was prefilled');
+    await axe(page, 'form-prefilled');
+    await page.screenshot({ path: path.join(out, 'prefilled-form.png'), fullPage: false });
+    await page.fill('[name="person.phone"]', '13912345678');
+    await Promise.all([page.waitForURL(/\/submissions\/\d+$/), page.click('button.submit')]);
+    const burden = await page.locator('#burden').textContent();
+    const m = /本次填写 (\d+) 项，预填 (\d+) 项/.exec(burden);
+    check(m && +m[2] > 10 && +m[1] >= 1 && +m[1] <= 2, 'receipt counts the prefilled answers: ' + burden);
+    await axe(page, 'receipt-prefilled');
+    const n = page.url().split('/').pop();
+    // The correction: opened from the receipt with the stored values.
+    await clickAndLoad(page, `a[href="/forms/resident_household?correct=${n}"]`);
+    check(new RegExp(`正在更正第 ${n} 号`).test(await page.locator('.correcting').textContent()), 'correction notice on the form');
+    check(await page.inputValue('[name="person.phone"]') === '13912345678', 'correction starts from the stored values');
+    await axe(page, 'form-correction');
+    await page.fill('[name="person.current_address"]', '示范县南高乡南高村3组8号');
+    await Promise.all([page.waitForURL(/\/submissions\/\d+$/), page.click('button.submit')]);
+    const corrected = await page.locator('#receipt').textContent();
+    check(new RegExp(`更正了第 ${n} 号`).test(corrected), 'receipt: 更正了第 N 号');
+    const cm = /本次填写 (\d+) 项，预填 (\d+) 项/.exec(await page.locator('#burden').textContent());
+    check(cm && +cm[1] === 1 && +cm[2] > 10, 'correction: only the changed answer typed, the rest prefilled');
+    const statuses = await waitDelivered(page);
+    check(allDone(statuses), 'correction delivered: ' + statuses.join(' | '));
+    await axe(page, 'receipt-correction');
+    await page.screenshot({ path: path.join(out, 'correction-receipt.png'), fullPage: true });
+    const puts = (await (await fetch(mockUrl + '/_mock/requests')).json()).filter(r => r.method === 'PUT');
+    check(puts.length >= 2, 'upstreams got the correction as updates (PUT): ' + puts.map(r => r.path).join(', '));
+    await page.goto(base + '/submissions/' + n);
+    check(/已被第 \d+ 号更正/.test(await page.locator('#receipt').textContent()), 'the earlier receipt names its correction');
     await ctx.close();
   }
   check(axeProblems.length === 0, 'axe-core: no serious or critical violations' + (axeProblems.length ? ': ' + axeProblems.join('; ') : ''));

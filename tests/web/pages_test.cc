@@ -404,3 +404,231 @@ TEST_CASE("form-encoded bodies: decoding, repeat items renumbered, empty answers
   CHECK(mask_id_number("11010119900307123X") == "110***********123X");
   CHECK(mask_sensitive("6222021234567890") == "************7890");
 }
+
+namespace {
+
+// Every value="..." of inputs named `name` (e.g. the stale fields' "_confirm" boxes).
+std::vector<std::string> values_named(const std::string& html, const std::string& name) {
+  std::vector<std::string> out;
+  const std::string key = "name=\"" + name + "\" value=\"";
+  for (size_t p = html.find(key); p != std::string::npos; p = html.find(key, p + 1)) {
+    const size_t b = p + key.size();
+    out.push_back(html.substr(b, html.find('"', b) - b));
+  }
+  return out;
+}
+
+int64_t submit_api(TestGateway& gw, const std::string& tok, const std::string& cid, const Json& v) {
+  auto r =
+      gw.post("/api/v1/submissions",
+              Json{{"form", "resident_household"}, {"client_id", cid}, {"values", v}}.dump(), tok);
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 201, r->body);
+  return Json::parse(r->body)["subjects"][0]["id"].get<int64_t>();
+}
+
+std::string full_width_digits(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      out += "\xEF\xBC";
+      out += static_cast<char>(0x90 + (c - '0'));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("home: the village's residents, masked, found by name or any ID spelling, paged") {
+  TestGateway gw;
+  auto tok = gw.login("cadre1");
+  Json v1 = admin::demo_sample_values(1), v2 = admin::demo_sample_values(2);
+  const int64_t s1 = submit_api(gw, tok, "v-1", v1);
+  submit_api(gw, tok, "v-2", v2);
+  const std::string id1 = v1["person.id_number"], name1 = v1["person.name"];
+  const std::string name2 = v2["person.name"];
+
+  Browser b{gw};
+  b.login();
+  auto home = b.get("/home");
+  REQUIRE(home->status == 200);
+  CHECK(home->body.find(name1) != std::string::npos);
+  CHECK(home->body.find(name2) != std::string::npos);
+  CHECK(home->body.find(id1) == std::string::npos);  // never in full on a list
+  CHECK(home->body.find(id1.substr(0, 4) + "**********" + id1.substr(14)) != std::string::npos);
+  CHECK(home->body.find("/forms/resident_household?subject=" + std::to_string(s1)) !=
+        std::string::npos);
+  CHECK(home->body.find("户主") != std::string::npos);
+
+  // The ID number in full-width digits with spaces finds that one person.
+  // (Only the village section: the recent submissions name both, too.)
+  auto village = [](const std::string& html) {
+    auto from = html.find("id=\"h-village\""), to = html.find("id=\"h-queue\"");
+    REQUIRE(from != std::string::npos);
+    return html.substr(from, to - from);
+  };
+  auto by_id = village(
+      b.get("/home?q=" + enc(full_width_digits(id1.substr(0, 6)) + " " + id1.substr(6)))->body);
+  CHECK(by_id.find(name1) != std::string::npos);
+  CHECK(by_id.find(name2) == std::string::npos);
+  auto by_name = village(b.get("/home?q=" + enc(name2))->body);
+  CHECK(by_name.find(name2) != std::string::npos);
+  auto none = b.get("/home?q=" + enc("<script>x</script>"));
+  CHECK(none->status == 200);
+  CHECK(none->body.find("<script>x") == std::string::npos);
+  CHECK(none->body.find("没有找到") != std::string::npos);
+  CHECK(b.get("/home?q=" + std::string(300, 'a'))->status == 200);
+  CHECK(b.get("/home?page=abc")->status == 200);
+
+  // Another township's cadre sees none of them.
+  Browser other{gw};
+  other.login("cadre2");
+  CHECK(other.get("/home")->body.find(name1) == std::string::npos);
+
+  // Paging: 20 people a page, a next link, the rest on page 2.
+  for (int i = 10; i < 21; ++i)
+    submit_api(gw, tok, "v-" + std::to_string(i), admin::demo_sample_values(i));
+  auto p1 = b.get("/home");
+  CHECK(p1->body.find("rel=\"next\"") != std::string::npos);
+  auto p2 = b.get("/home?page=2");
+  CHECK(p2->body.find("rel=\"prev\"") != std::string::npos);
+  CHECK(p2->body.find("class=\"card person\"") != std::string::npos);
+}
+
+TEST_CASE("form page prefilled: provenance marks, stale fields confirmed, receipt, correction") {
+  TestGateway gw;
+  auto tok = gw.login("cadre1");
+  Json v = admin::demo_sample_values(2);
+  const int64_t subject = submit_api(gw, tok, "f-1", v);
+  const std::string sid = std::to_string(subject);
+
+  Browser b{gw};
+  b.login();
+  auto page = b.get("/forms/resident_household?subject=" + sid);
+  REQUIRE(page->status == 200);
+  const std::string& html = page->body;
+  CHECK(html.find("value=\"" + v["person.name"].get<std::string>() + "\"") != std::string::npos);
+  CHECK(html.find("已有信息：") != std::string::npos);
+  CHECK(html.find("由 cadre1 在《居民及家庭信息采集表（一表通）》填写") != std::string::npos);
+  CHECK(html.find("f-person-phone-pf\"") != std::string::npos);
+  CHECK(
+      html.find("aria-describedby=\"f-person-phone-hint f-person-phone-err f-person-phone-pf\"") !=
+      std::string::npos);  // read out with the field
+  CHECK(html.find("value=\"" + v["household.members"][1]["name"].get<std::string>() + "\"") !=
+        std::string::npos);  // members in the repeat group
+  CHECK(hidden(html, "_prefill") == sid);
+  CHECK(values_named(html, "_confirm").empty());  // all fresh
+  CHECK(b.get("/forms/resident_household?id_number=" +
+              enc(full_width_digits(v["person.id_number"].get<std::string>())))
+            ->status == 200);
+  // Hostile and foreign references: a plain 404 page.
+  CHECK(b.get("/forms/resident_household?subject=abc")->status == 404);
+  CHECK(b.get("/forms/resident_household?subject=99999")->status == 404);
+  CHECK(b.get("/forms/resident_household?id_number=%3Cscript%3E")->status == 404);
+  Browser other{gw};
+  other.login("cadre2");
+  CHECK(other.get("/forms/resident_household?subject=" + sid)->status == 404);
+
+  // A year and a day later: the phone and other yearly facts are stale, to be confirmed.
+  gw.clock().advance_ms(366LL * 86'400'000);
+  b.cookies.clear();
+  b.login();
+  auto later = b.get("/forms/resident_household?subject=" + sid);
+  const auto stale = values_named(later->body, "_confirm");
+  CHECK(std::find(stale.begin(), stale.end(), "person.phone") != stale.end());
+  CHECK(later->body.find("请确认：") != std::string::npos);
+  auto kv = as_post(v);
+  kv.emplace_back("_csrf", hidden(later->body, "_csrf"));
+  kv.emplace_back("_client_id", hidden(later->body, "_client_id"));
+  kv.emplace_back("_prefill", sid);
+  auto refused = b.post("/forms/resident_household", form_body(kv));
+  CHECK(refused->status == 422);
+  CHECK(refused->body.find("可能已过时，请与居民核对") != std::string::npos);
+  CHECK(refused->body.find("href=\"#f-person-phone\"") != std::string::npos);
+  // Confirm every stale one, change the phone: stored; the receipt counts the prefilled ones.
+  for (const auto& p : stale) kv.emplace_back("_confirm", p);
+  for (auto& [k, val] : kv) {
+    if (k == "person.phone") val = "13900004444";
+  }
+  auto ok = b.post("/forms/resident_household", form_body(kv));
+  REQUIRE_MESSAGE(ok->status == 303, ok->body);
+  const std::string receipt_path = ok->get_header_value("Location");
+  auto receipt = b.get(receipt_path);
+  CHECK(receipt->body.find("预填 ") != std::string::npos);
+  CHECK(receipt->body.find("预填 0 项") == std::string::npos);
+
+  // The correction: opened with the stored values, stored as superseding, named both ways.
+  const std::string n = receipt_path.substr(receipt_path.rfind('/') + 1);
+  CHECK(receipt->body.find("/forms/resident_household?correct=" + n) != std::string::npos);
+  auto cpage = b.get("/forms/resident_household?correct=" + n);
+  REQUIRE(cpage->status == 200);
+  CHECK(hidden(cpage->body, "_supersedes") == n);
+  CHECK(cpage->body.find("value=\"13900004444\"") != std::string::npos);
+  CHECK(cpage->body.find("正在更正第 " + n + " 号提交") != std::string::npos);
+  auto ckv = as_post(v);
+  for (auto& [k, val] : ckv) {
+    if (k == "person.phone") val = "13900005555";
+  }
+  ckv.emplace_back("_csrf", hidden(cpage->body, "_csrf"));
+  ckv.emplace_back("_client_id", hidden(cpage->body, "_client_id"));
+  ckv.emplace_back("_supersedes", n);
+  // The person is known: the unchanged answers are marked and count as prefilled.
+  CHECK(hidden(cpage->body, "_prefill") == sid);
+  CHECK(cpage->body.find("已有信息：") != std::string::npos);
+  CHECK(cpage->body.find("f-person-phone-pf") != std::string::npos);
+  ckv.emplace_back("_prefill", sid);
+  auto cr = b.post("/forms/resident_household", form_body(ckv));
+  REQUIRE_MESSAGE(cr->status == 303, cr->body);
+  auto newer = b.get(cr->get_header_value("Location"));
+  CHECK(newer->body.find("更正了第 " + n + " 号") != std::string::npos);
+  // Typed: the phone and the visit date (never prefilled); the rest prefilled.
+  CHECK(newer->body.find("本次填写 2 项，预填 ") != std::string::npos);
+  auto older = b.get(receipt_path);
+  CHECK(older->body.find("已被第 ") != std::string::npos);
+  CHECK(b.get("/forms/resident_household?correct=" + n)->status == 409);
+  CHECK(b.get("/forms/resident_household?correct=abc")->status == 404);
+  other.cookies.clear();
+  other.login("cadre2");
+  CHECK(other.get("/forms/resident_household?correct=" + n)->status == 404);
+}
+
+TEST_CASE("validation messages in Uyghur on a ug page, Chinese on a zh-CN page") {
+  TestGateway gw;
+  Browser b{gw};
+  b.login();
+  auto page = b.get("/forms/resident_household");
+  Json v = admin::demo_sample_values(5);
+  v.erase("person.name");                       // required
+  v["person.id_number"] = "11010119900307123";  // 17 characters
+  auto kv = as_post(v);
+  kv.emplace_back("_csrf", hidden(page->body, "_csrf"));
+  auto zh = b.post("/forms/resident_household", form_body(kv));
+  CHECK(zh->status == 422);
+  CHECK(zh->body.find("请填写姓名（户主）") != std::string::npos);
+
+  b.get("/prefs?lang=ug&next=/home");
+  auto ug = b.post("/forms/resident_household", form_body(kv));
+  CHECK(ug->status == 422);
+  CHECK(ug->body.find("dir=\"rtl\"") != std::string::npos);
+  // "Name (head of household)" in Uyghur, then "fill it in"; the ID number's format message.
+  CHECK(ug->body.find("ئىسمى (ئائىلە باشلىقى) نى تولدۇرۇڭ") != std::string::npos);
+  CHECK(ug->body.find("18 خانىلىق") != std::string::npos);
+  CHECK(ug->body.find("请填写") == std::string::npos);
+
+  // The JSON API carries the Uyghur text beside the Chinese and English.
+  auto tok = gw.login("cadre1");
+  auto r = gw.post(
+      "/api/v1/submissions",
+      Json{{"form", "resident_household"}, {"client_id", "ug-1"}, {"values", v}}.dump(), tok);
+  REQUIRE(r->status == 422);
+  INFO(r->body);
+  bool seen = false;
+  const Json err = Json::parse(r->body);
+  for (const auto& e : err["error"]["errors"]) {
+    if (e["path"] == "person.name") seen = e["message_ug"] == "ئىسمى (ئائىلە باشلىقى) نى تولدۇرۇڭ";
+  }
+  CHECK(seen);
+}

@@ -165,7 +165,11 @@
   var form = document.getElementById('yb-form');
   var formId = form && form.dataset.form;
   var preview = !!form && form.dataset.preview === '1';  // admin preview: nothing kept or queued
-  var draftKey = formId && !preview && 'yb.draft.' + formId;
+  // A form opened for a known person or to correct a submission keeps its own draft, so that an
+  // unrelated draft of the same form never overwrites prefilled values.
+  var preEl = form && form.elements._prefill, supEl = form && form.elements._supersedes;
+  var draftKey = formId && !preview && 'yb.draft.' + formId +
+    (supEl ? '?correct=' + supEl.value : preEl ? '?subject=' + preEl.value : '');
 
   function wrapperValue(w) {
     var type = w.dataset.type, name = w.dataset.key;
@@ -417,7 +421,9 @@
       if (!d) continue;
       any = true;
       var p = el('p');
-      var a = el('a', { href: '/forms/' + encodeURIComponent(k.slice(9)), 'class': 'button' }, (d.title || k.slice(9)) + ' · ' + new Date(d.at).toLocaleString());
+      var rest = k.slice(9), qi = rest.indexOf('?');
+      var href = '/forms/' + encodeURIComponent(qi < 0 ? rest : rest.slice(0, qi)) + (qi < 0 ? '' : rest.slice(qi));
+      var a = el('a', { href: href, 'class': 'button' }, (d.title || rest) + ' · ' + new Date(d.at).toLocaleString());
       p.appendChild(a);
       dl.appendChild(p);
     }
@@ -427,8 +433,12 @@
   // ---- Receipt: forget the sent draft, follow the deliveries ----
   var rc = document.getElementById('receipt');
   if (rc) {
-    var dk = 'yb.draft.' + rc.dataset.form, dd = load(dk, null);
-    if (dd && dd.client_id === rc.dataset.clientId) localStorage.removeItem(dk);
+    var dks = [];
+    for (var j = 0; j < localStorage.length; j++) {
+      var dk = localStorage.key(j);
+      if (dk === 'yb.draft.' + rc.dataset.form || dk.indexOf('yb.draft.' + rc.dataset.form + '?') === 0) dks.push(dk);
+    }
+    dks.forEach(function (k) { var dd = load(k, null); if (dd && dd.client_id === rc.dataset.clientId) localStorage.removeItem(k); });
     var delay = 1500;
     var poll = function () {
       fetch('/submissions/' + rc.dataset.id + '/status', { credentials: 'same-origin' })
