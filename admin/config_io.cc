@@ -80,9 +80,13 @@ Result<Json> ConfigIO::export_config() {
     }
     Json forms = Json::array();
     {
+      // Each form as cadres know it: its newest published (or closed) version. A draft being
+      // edited on top of it is work in progress, not configuration; a form never published is
+      // exported as its draft.
       auto q = c.prepare(
           "SELECT f.id, f.status, f.definition FROM forms f WHERE f.version = (SELECT "
-          "MAX(version) FROM forms g WHERE g.id = f.id) ORDER BY f.id");
+          "COALESCE(MAX(CASE WHEN g.status <> 'draft' THEN g.version END), MAX(g.version)) "
+          "FROM forms g WHERE g.id = f.id) ORDER BY f.id");
       if (!q) return q.take_error();
       for (;;) {
         auto r = q->step();

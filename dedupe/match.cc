@@ -108,7 +108,15 @@ Score score(const Identity& p, const Identity& c, int same_name_in_block, const 
     } else {
       const int d = name_distance(p.name_key, c.name_key);
       const size_t len = code_points(p.name_key).size();
-      if (d == 1 && len >= 2) {
+      // Sounds the same (张伟 / 张玮): the commonest slip of a Chinese input method.
+      // Two slips only in names of three or more characters (two-character homophones of
+      // different people are common: 王伟 / 汪巍).
+      const bool homophone =
+          (d == 1 || (d == 2 && len >= 3)) && len >= 2 && len == code_points(c.name_key).size() &&
+          !name_pinyin(p.name_key).empty() && name_pinyin(p.name_key) == name_pinyin(c.name_key);
+      if (homophone) {
+        add("name≈", d == 1 ? 3.5 : 2.5);
+      } else if (d == 1 && len >= 2) {
         add("name~", 2.5);
       } else if (d == 2 && len >= 5) {
         add("name~", 1.0);  // long minority names: two slips

@@ -1,9 +1,12 @@
 #include "dedupe/normalize.h"
 
 #include <opencc/opencc.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string_view>
@@ -84,6 +87,51 @@ Simplifier& simplifier() {
   return s;
 }
 
+// One ICU transliterator for the process, used under a lock (an ICU Transliterator is not safe
+// for concurrent use), its results remembered like the Simplifier's.
+class Pinyin {
+ public:
+  Pinyin() {
+    UErrorCode e = U_ZERO_ERROR;
+    t_.reset(icu::Transliterator::createInstance("Han-Latin/Names; Latin-ASCII; Lower",
+                                                 UTRANS_FORWARD, e));
+    if (U_FAILURE(e)) {
+      t_.reset();
+      std::fprintf(stderr,
+                   "yibiao: ICU Han-Latin unavailable (%s); names are not compared by sound\n",
+                   u_errorName(e));
+    }
+  }
+  std::string of(std::string_view key) {
+    if (!t_ || key.empty() || key.size() > kMaxKey) return "";
+    std::lock_guard lock(mu_);
+    if (auto it = memo_.find(std::string(key)); it != memo_.end()) return it->second;
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(key.data(), static_cast<int32_t>(key.size())));
+    t_->transliterate(u);
+    std::string latin, out;
+    u.toUTF8String(latin);
+    for (char c : latin) {
+      if (c >= 'a' && c <= 'z') out.push_back(c);
+    }
+    if (memo_.size() >= kMaxEntries) memo_.clear();
+    memo_.emplace(std::string(key), out);
+    return out;
+  }
+
+ private:
+  static constexpr size_t kMaxKey = 128;
+  static constexpr size_t kMaxEntries = 20000;
+  std::mutex mu_;
+  std::unique_ptr<icu::Transliterator> t_;
+  std::unordered_map<std::string, std::string> memo_;  // GUARDED_BY(mu_)
+};
+
+Pinyin& pinyin() {
+  static Pinyin p;
+  return p;
+}
+
 }  // namespace
 
 std::optional<std::string> normalize_id_number(std::string_view input) {
@@ -118,6 +166,8 @@ std::string clean_id_number(std::string_view input) {
 std::string to_simplified(std::string_view text) { return simplifier().convert(text); }
 
 std::string canonical_name(std::string_view name) { return to_simplified(normalize_name(name)); }
+
+std::string name_pinyin(std::string_view name_key) { return pinyin().of(name_key); }
 
 std::string name_key(std::string_view name) {
   return name_without_separators(canonical_name(name));

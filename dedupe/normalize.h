@@ -32,6 +32,11 @@ std::string to_simplified(std::string_view text);
 std::string name_key(std::string_view name);
 // The display spelling stored for a name: normalize_name, then simplified.
 std::string canonical_name(std::string_view name);
+// How a name key sounds: toneless pinyin letters without spaces, surnames read as surnames
+// (ICU's Han-Latin/Names transform: 张伟 and 张玮 give "zhangwei", 单 as a surname "shan").
+// Latin letters stay (lower-cased); anything else is dropped. Empty when ICU's transform is
+// unavailable or the name has no letters at all.
+std::string name_pinyin(std::string_view name_key);
 
 // Mobile or landline digits without +86 / 0086 / 86, or nullopt.
 std::optional<std::string> normalize_phone(std::string_view input);

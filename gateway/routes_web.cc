@@ -91,6 +91,11 @@ struct Web {
 
   std::string today() { return iso_date_utc(rt.s.clock.now_ms() + 8 * 3600 * 1000); }
 
+  // Where a login lands when no page was asked for: cadres fill forms, the others administer.
+  static std::string landing(const admin::User& u) {
+    return u.role == admin::Role::kCadre ? "/home" : "/admin";
+  }
+
   void add_routes() {
     auto& http = rt.http;
 
@@ -111,19 +116,19 @@ struct Web {
     });
 
     http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
-      std::string next = local_path(req.get_param_value("next"), "/home");
-      if (session(req)) return redirect(res, next);
+      std::string next = local_path(req.get_param_value("next"), "");
+      if (auto s = session(req)) return redirect(res, next.empty() ? landing(s->user) : next);
       login_page(req, res, 200, "", "", next);
     });
 
     http.Post("/login", [this](const httplib::Request& req, httplib::Response& res) {
       auto p = web::parse_urlencoded(req.body);
-      std::string user, pass, csrf, next = "/home";
+      std::string user, pass, csrf, next;
       for (const auto& [k, v] : p) {
         if (k == "username") user = v;
         if (k == "password") pass = v;
         if (k == "_csrf") csrf = v;
-        if (k == "next") next = local_path(v, "/home");
+        if (k == "next") next = local_path(v, "");
       }
       const std::string lang = chrome(req, "", "").lang;
       const std::string pre = cookie(req, kPreCookie);
@@ -152,6 +157,10 @@ struct Web {
                           lang == "en" ? e.message.en : e.message.zh, next);
       }
       set_cookie(res, req, kSessionCookie, *token, -1);
+      if (next.empty()) {
+        auto who = rt.s.accounts.authenticate(*token);
+        next = who ? landing(*who) : "/home";
+      }
       redirect(res, next);
     });
 

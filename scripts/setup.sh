@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake pkg-config git ca-certificates python3
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libsqlite3-dev nlohmann-json3-dev libspdlog-dev libboost-program-options-dev
   doctest-dev libsodium-dev libxlsxwriter-dev libjemalloc-dev libkainjow-mustache-dev
-  libopencc-dev libopencc-data)
+  libopencc-dev libopencc-data libicu-dev)
 test_pkgs=(python3 python3-openpyxl curl sqlite3 wrk chromium fonts-noto-cjk fonts-noto-core openssl)
 
 pkgs=("${build_pkgs[@]}")

@@ -47,6 +47,29 @@ TEST_CASE("a different sex or a far birth date keeps people apart") {
   CHECK(score(a, c, 1).band == Band::kNew);
 }
 
+TEST_CASE("names that sound the same score above other one-character slips") {
+  CHECK(name_pinyin("张伟") == "zhangwei");
+  CHECK(name_pinyin("张玮") == "zhangwei");
+  CHECK(name_pinyin("单雄信") == "shanxiongxin");  // 单 read as a surname
+  CHECK(name_pinyin("阿依古丽买买提") == "ayigulimaimaiti");
+  CHECK(name_pinyin("") == "");
+  auto stored = make_identity("张伟", "", "1975-02-03", "1", "", kVillage);
+  auto homophone = make_identity("张玮", "", "1975-02-03", "1", "", kVillage);
+  auto slip = make_identity("张伍", "", "1975-02-03", "1", "", kVillage);
+  const Score by_sound = score(homophone, stored, 1);
+  const Score by_shape = score(slip, stored, 1);
+  CHECK(by_sound.total > by_shape.total);
+  bool saw = false;
+  for (const auto& r : by_sound.reasons) saw = saw || r.rfind("name≈", 0) == 0;
+  CHECK(saw);
+  // Still a human's decision without more evidence, never an automatic link.
+  CHECK(by_sound.band == Band::kReview);
+  // Two different two-character names that merely sound alike are not a slip.
+  auto wang = make_identity("王伟", "", "1975-02-03", "1", "", kVillage);
+  auto other = make_identity("汪巍", "", "1975-02-03", "1", "", kVillage);
+  CHECK(score(other, wang, 1).band == Band::kNew);
+}
+
 TEST_CASE("a valid ID fills in birth date and sex") {
   const std::string id = synth::make_id_number("130111", "1948-06-15", 7);
   auto w = make_identity("赵明", id, "", "", "", kVillage);

@@ -445,6 +445,21 @@ TEST_CASE("metrics: Prometheus text for admins or the metrics token, nobody else
   (void)http;
 }
 
+TEST_CASE("config export: a draft being edited does not replace the published form") {
+  Harness h;
+  const std::string sys = h.tok["admin"];
+  Json def = Json::parse(admin::demo_form_json());
+  def["version"] = 2;
+  def["title"]["zh-CN"] = "草稿：还没发布";
+  auto draft = h.gw->app().catalog().put_form(def, forms::FormStatus::kDraft);
+  REQUIRE_MESSAGE(draft.ok(), draft.error().message.en);
+  const Json cfg = h.ok(h.call("GET", "/api/v1/admin/config", "", sys));
+  REQUIRE(cfg["forms"].size() == 1);
+  CHECK(cfg["forms"][0]["status"] == "published");
+  CHECK(cfg["forms"][0]["definition"]["version"] == 1);
+  CHECK(cfg.dump().find("草稿：还没发布") == std::string::npos);
+}
+
 TEST_CASE("config API: export, dry-run diff of a change, hostile documents refused") {
   Harness h;
   const std::string sys = h.tok["admin"];

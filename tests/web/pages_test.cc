@@ -189,6 +189,15 @@ TEST_CASE("login: CSRF token required; the session cookie is HttpOnly, SameSite=
                                            {"username", "cadre1"},
                                            {"password", test::kDemoPassword}}));
   CHECK(set_cookie_line(ok2, "yb_session").find("; Secure") != std::string::npos);
+
+  // Without a page asked for, a county admin lands on the console, a cadre on the forms.
+  Browser admin{gw};
+  auto p3 = admin.get("/");
+  auto ok3 = admin.post("/login", form_body({{"_csrf", hidden(p3->body, "_csrf")},
+                                             {"username", "county1"},
+                                             {"password", test::kDemoPassword}}));
+  CHECK(ok3->status == 303);
+  CHECK(ok3->get_header_value("Location") == "/admin");
 }
 
 TEST_CASE("pages need a session; logout needs the CSRF token and ends the session") {
