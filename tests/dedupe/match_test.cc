@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "dedupe/match.h"
+#include "dedupe/normalize.h"
 #include "dedupe/synth.h"
 
 using namespace yb::dedupe;
