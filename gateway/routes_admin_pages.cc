@@ -114,21 +114,6 @@ std::string age_text(int64_t s) {
   return std::to_string(s / 86400) + " d";
 }
 
-std::string url_query(const std::string& v) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : v) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Adds "has_KEY": true beside every non-empty list, so a template can wrap a list once
 // ({{#has_rows}}<table>…{{/has_rows}}).
 void mark_lists(Json& j) {
@@ -638,9 +623,9 @@ struct Admin {
                  {"errors", errors}};
     if (r->contains("next") && !(*r)["next"].is_null() && rows.size() >= 50) {
       view["next"] =
-          "/admin/deliveries?status=" + url_query(q.status) +
-          "&connector=" + url_query(q.connector) + "&org_unit=" + org + "&from=" + url_query(from) +
-          "&to=" + url_query(to) + "&after=" +
+          "/admin/deliveries?status=" + web::url_encode(q.status) +
+          "&connector=" + web::url_encode(q.connector) + "&org_unit=" + org +
+          "&from=" + web::url_encode(from) + "&to=" + web::url_encode(to) + "&after=" +
           ((*r)["next"].is_string() ? (*r)["next"].get<std::string>() : (*r)["next"].dump());
     }
     show(req, res, *s, Area::kDeliveries, "admin_deliveries", "adm_deliveries_title", view,
@@ -691,7 +676,7 @@ struct Admin {
     if (!r) return fail(req, res, s, r.error());
     web::redirect(res, csp,
                   "/admin/deliveries?status=" + filter["status"].get<std::string>() +
-                      "&connector=" + url_query(c) +
+                      "&connector=" + web::url_encode(c) +
                       "&done=requeued&n=" + std::to_string(r->value("requeued", 0)));
   }
 
@@ -828,8 +813,10 @@ struct Admin {
         Json{{"actor", q.actor}, {"action", q.action}, {"records", recs->size()}, {"page", true}});
     view["records"] = rows;
     if (recs->size() >= 100) {
-      view["next"] = "/admin/audit?actor=" + url_query(q.actor) + "&action=" + url_query(q.action) +
-                     "&from=" + url_query(view["from"]) + "&to=" + url_query(view["to"]) +
+      view["next"] = "/admin/audit?actor=" + web::url_encode(q.actor) +
+                     "&action=" + web::url_encode(q.action) +
+                     "&from=" + web::url_encode(view["from"].get<std::string>()) +
+                     "&to=" + web::url_encode(view["to"].get<std::string>()) +
                      "&after=" + std::to_string(recs->back().seq);
     }
     show(req, res, *s, Area::kAudit, "admin_audit", "adm_audit_title", view);

@@ -63,21 +63,6 @@ std::string html_id(const std::string& name) {
   return squeezed;
 }
 
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Local time in China for display ("2026-11-28 09:30").
 std::string local_time(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000 + 8 * 3600);
@@ -165,6 +150,21 @@ constexpr const char* kJsKeys[] = {"queue_none",
                                    "no"};
 
 }  // namespace
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
 
 bool known_language(std::string_view lang) {
   return std::find(std::begin(kLanguages), std::end(kLanguages), lang) != std::end(kLanguages);

@@ -65,6 +65,8 @@ struct Prefilled {
 
 // application/x-www-form-urlencoded -> ordered name/value pairs (percent and '+' decoded).
 Params parse_urlencoded(std::string_view body);
+// Percent-encodes all but letters, digits and - _ . ~ / (a path, or a value in a query).
+std::string url_encode(std::string_view s);
 // Reads the fields of `form` out of the posted pairs. Unknown names are ignored; repeat items
 // are renumbered 0..n-1 in the order they appear.
 FormPost read_form_post(const forms::Form& form, const Params& params);

@@ -8,107 +8,20 @@
 #include "admin/demo.h"
 #include "forms/id_number.h"
 #include "tests/support/test_gateway.h"
+#include "tests/support/web_browser.h"
 
 using namespace yb;
 using Json = nlohmann::json;
+using test::Browser;
+using test::form_body;
+using test::hidden;
 using test::TestGateway;
 
 namespace {
 
-std::string enc(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string form_body(const std::vector<std::pair<std::string, std::string>>& kv) {
-  std::string b;
-  for (const auto& [k, v] : kv) b += (b.empty() ? "" : "&") + enc(k) + "=" + enc(v);
-  return b;
-}
-
-std::string hidden(const std::string& html, const std::string& name) {
-  std::string key = "name=\"" + name + "\" value=\"";
-  auto p = html.find(key);
-  if (p == std::string::npos) return "";
-  p += key.size();
-  return html.substr(p, html.find('"', p) - p);
-}
-
 bool has(const std::string& html, const std::string& s) {
   return html.find(s) != std::string::npos;
 }
-
-// A browser without JavaScript: keeps its cookies, sends forms url-encoded.
-struct Browser {
-  const TestGateway& gw;
-  std::map<std::string, std::string> cookies;
-  std::string csrf;
-
-  httplib::Headers headers() const {
-    httplib::Headers h;
-    std::string c;
-    for (const auto& [k, v] : cookies) c += (c.empty() ? "" : "; ") + k + "=" + v;
-    if (!c.empty()) h.emplace("Cookie", c);
-    return h;
-  }
-  void keep(const httplib::Result& r) {
-    for (size_t i = 0; i < r->get_header_value_count("Set-Cookie"); ++i) {
-      std::string h = r->get_header_value("Set-Cookie", i);
-      auto eq = h.find('='), semi = h.find(';');
-      cookies[h.substr(0, eq)] = h.substr(eq + 1, semi - eq - 1);
-    }
-  }
-  httplib::Result get(const std::string& path) {
-    auto r = gw.client().Get(path, headers());
-    REQUIRE(r);
-    keep(r);
-    return r;
-  }
-  httplib::Result post(const std::string& path, const std::string& body) {
-    auto r = gw.client().Post(path, headers(), body, "application/x-www-form-urlencoded");
-    REQUIRE(r);
-    keep(r);
-    return r;
-  }
-  // The same as multipart/form-data, as the pages send their large texts.
-  httplib::Result submit_multipart(const std::string& path,
-                                   std::vector<std::pair<std::string, std::string>> kv) {
-    kv.emplace_back("_csrf", csrf);
-    httplib::MultipartFormDataItems items;
-    for (const auto& [k, v] : kv) items.push_back({k, v, "", ""});
-    auto r = gw.client().Post(path, headers(), items);
-    REQUIRE(r);
-    keep(r);
-    return r;
-  }
-  // A form post with this session's CSRF token.
-  httplib::Result submit(const std::string& path,
-                         std::vector<std::pair<std::string, std::string>> kv = {}) {
-    kv.emplace_back("_csrf", csrf);
-    return post(path, form_body(kv));
-  }
-  void login(const std::string& user, const std::string& password = test::kDemoPassword) {
-    auto page = get("/");
-    auto r = post("/login", form_body({{"_csrf", hidden(page->body, "_csrf")},
-                                       {"username", user},
-                                       {"password", password},
-                                       {"next", "/home"}}));
-    REQUIRE(r->status == 303);
-    REQUIRE(cookies.count("yb_session"));
-    csrf = hidden(get("/home")->body, "_csrf");
-    REQUIRE(!csrf.empty());
-  }
-};
 
 Json body_of(const httplib::Result& r) { return Json::parse(r->body); }
 

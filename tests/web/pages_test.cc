@@ -7,102 +7,18 @@
 #include "admin/demo.h"
 #include "gateway/web/pages.h"
 #include "tests/support/test_gateway.h"
+#include "tests/support/web_browser.h"
 
 using namespace yb;
 using Json = nlohmann::json;
+using test::Browser;
+using test::cookie_value;
+using test::form_body;
+using test::hidden;
+using test::set_cookie_line;
 using test::TestGateway;
 
 namespace {
-
-std::string enc(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string form_body(const std::vector<std::pair<std::string, std::string>>& kv) {
-  std::string b;
-  for (const auto& [k, v] : kv) b += (b.empty() ? "" : "&") + enc(k) + "=" + enc(v);
-  return b;
-}
-
-// The value of `name=` in the first Set-Cookie that sets it, and that header line.
-std::string set_cookie_line(const httplib::Result& r, const std::string& name) {
-  for (size_t i = 0; i < r->get_header_value_count("Set-Cookie"); ++i) {
-    std::string h = r->get_header_value("Set-Cookie", i);
-    if (h.rfind(name + "=", 0) == 0) return h;
-  }
-  return "";
-}
-std::string cookie_value(const std::string& line) {
-  auto eq = line.find('='), semi = line.find(';');
-  return line.substr(eq + 1, semi - eq - 1);
-}
-
-std::string hidden(const std::string& html, const std::string& name) {
-  std::string key = "name=\"" + name + "\" value=\"";
-  auto p = html.find(key);
-  if (p == std::string::npos) return "";
-  p += key.size();
-  return html.substr(p, html.find('"', p) - p);
-}
-
-// A browser without JavaScript: keeps its cookies, sends forms url-encoded.
-struct Browser {
-  const TestGateway& gw;
-  std::map<std::string, std::string> cookies;
-  httplib::Headers extra;
-
-  httplib::Headers headers() const {
-    httplib::Headers h = extra;
-    std::string c;
-    for (const auto& [k, v] : cookies) c += (c.empty() ? "" : "; ") + k + "=" + v;
-    if (!c.empty()) h.emplace("Cookie", c);
-    return h;
-  }
-  void keep(const httplib::Result& r) {
-    for (size_t i = 0; i < r->get_header_value_count("Set-Cookie"); ++i) {
-      std::string h = r->get_header_value("Set-Cookie", i);
-      auto eq = h.find('=');
-      std::string v = cookie_value(h);
-      if (h.find("Max-Age=0") != std::string::npos) {
-        cookies.erase(h.substr(0, eq));
-      } else {
-        cookies[h.substr(0, eq)] = v;
-      }
-    }
-  }
-  httplib::Result get(const std::string& path) {
-    auto r = gw.client().Get(path, headers());
-    REQUIRE(r);
-    keep(r);
-    return r;
-  }
-  httplib::Result post(const std::string& path, const std::string& body) {
-    auto r = gw.client().Post(path, headers(), body, "application/x-www-form-urlencoded");
-    REQUIRE(r);
-    keep(r);
-    return r;
-  }
-  void login(const std::string& user = "cadre1") {
-    auto page = get("/");
-    auto r = post("/login", form_body({{"_csrf", hidden(page->body, "_csrf")},
-                                       {"username", user},
-                                       {"password", test::kDemoPassword},
-                                       {"next", "/home"}}));
-    REQUIRE(r->status == 303);
-    REQUIRE(cookies.count("yb_session"));
-  }
-};
 
 // The demo form's answer as a form post, members as household.members[i].key.
 std::vector<std::pair<std::string, std::string>> as_post(const Json& values) {
@@ -479,13 +395,15 @@ TEST_CASE("home: the village's residents, masked, found by name or any ID spelli
     REQUIRE(from != std::string::npos);
     return html.substr(from, to - from);
   };
-  auto by_id = village(
-      b.get("/home?q=" + enc(full_width_digits(id1.substr(0, 6)) + " " + id1.substr(6)))->body);
+  auto by_id =
+      village(b.get("/home?q=" + gateway::web::url_encode(full_width_digits(id1.substr(0, 6)) +
+                                                          " " + id1.substr(6)))
+                  ->body);
   CHECK(by_id.find(name1) != std::string::npos);
   CHECK(by_id.find(name2) == std::string::npos);
-  auto by_name = village(b.get("/home?q=" + enc(name2))->body);
+  auto by_name = village(b.get("/home?q=" + gateway::web::url_encode(name2))->body);
   CHECK(by_name.find(name2) != std::string::npos);
-  auto none = b.get("/home?q=" + enc("<script>x</script>"));
+  auto none = b.get("/home?q=" + gateway::web::url_encode("<script>x</script>"));
   CHECK(none->status == 200);
   CHECK(none->body.find("<script>x") == std::string::npos);
   CHECK(none->body.find("没有找到") != std::string::npos);
@@ -531,7 +449,7 @@ TEST_CASE("form page prefilled: provenance marks, stale fields confirmed, receip
   CHECK(hidden(html, "_prefill") == sid);
   CHECK(values_named(html, "_confirm").empty());  // all fresh
   CHECK(b.get("/forms/resident_household?id_number=" +
-              enc(full_width_digits(v["person.id_number"].get<std::string>())))
+              gateway::web::url_encode(full_width_digits(v["person.id_number"].get<std::string>())))
             ->status == 200);
   // Hostile and foreign references: a plain 404 page.
   CHECK(b.get("/forms/resident_household?subject=abc")->status == 404);
