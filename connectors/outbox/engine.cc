@@ -184,7 +184,9 @@ const char* claim_sql() {
 size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
   const int64_t now = clock_.now_ms();
   std::vector<Item> got;
+  bool blocked = false;
   auto s = writer_.run([&](db::Conn& c) -> Status {
+    got.clear();
     auto q = c.cached(claim_sql());
     if (!q) return q.take_error();
     (*q)->bind(1, now + opts_.lease_ms).bind(2, now).bind(3, e.connector->id);
@@ -196,6 +198,18 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
       got.push_back(Item{(*q)->get_int(0), (*q)->get_text(1), (*q)->get_text(3), (*q)->get_text(4),
                          (*q)->get_int(2), static_cast<int>((*q)->get_int(5))});
     }
+    if (!got.empty()) return ok_status();
+    // Nothing taken: is anything due at all (then it all waits behind an earlier delivery)?
+    auto due = c.cached(
+        "SELECT 1 FROM deliveries WHERE connector_id = ? "
+        "AND (status = 'pending' OR status = 'retrying' OR status = 'sending') "
+        "AND ((status <> 'sending' AND next_attempt_at <= ?) OR "
+        "(status = 'sending' AND lease_until <= ?)) LIMIT 1");
+    if (!due) return due.take_error();
+    (*due)->bind(1, e.connector->id).bind(2, now).bind(3, now);
+    auto r = (*due)->step();
+    if (!r) return r.take_error();
+    blocked = *r;
     return ok_status();
   });
   if (!s) {
@@ -207,6 +221,7 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
   std::lock_guard lk(mu_);
   Lane& lane = lane_locked(*e.connector);
   connectors_[e.connector->id] = e.connector;
+  lane.blocked_since_ms = blocked ? now : -1;
   for (auto& it : got) {
     if (!claimed_.insert(it.id).second) continue;  // already queued here (lease renewed)
     lane.queue.push_back(std::move(it));
@@ -235,6 +250,10 @@ void DeliveryEngine::claim_round(const std::vector<ConnectorEntry>& entries) {
       }
       // An open circuit gets no new work until its probe is due.
       if (lane.breaker->state(now) == CircuitBreaker::State::kOpen) continue;
+      // Everything due waits behind an earlier delivery about the same person: claiming again
+      // on every new answer would only scan the same blocked rows. Claims resume after poll_ms
+      // or as soon as an attempt to this upstream is recorded.
+      if (lane.blocked_since_ms >= 0 && now - lane.blocked_since_ms < opts_.poll_ms) continue;
       const int room = opts_.queue_per_connector - static_cast<int>(lane.queue.size());
       if (room >= opts_.queue_per_connector / 2) wanted.push_back({&e, room});
     }
@@ -577,7 +596,13 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
   }
   {
     std::lock_guard lk(mu_);
-    for (const auto& r : batch) claimed_.erase(r.id);
+    for (const auto& r : batch) {
+      claimed_.erase(r.id);
+      // A finished attempt may be what the upstream's other deliveries were waiting behind.
+      if (auto it = lanes_.find(r.connector_id); it != lanes_.end()) {
+        it->second.blocked_since_ms = -1;
+      }
+    }
     woken_ = true;
   }
   for (const auto& r : batch) {

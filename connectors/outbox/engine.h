@@ -78,6 +78,10 @@ class DeliveryEngine {
     std::unique_ptr<CircuitBreaker> breaker;
     double rate = -1;
     int burst = -1;
+    // When the last claim found due work yet could take none of it (all of it waits behind an
+    // earlier delivery about the same person); -1 otherwise. Claims skip the lane for
+    // poll_ms after that, or until an attempt to it is recorded.
+    int64_t blocked_since_ms = -1;
   };
 
   // The outcome of one attempt, recorded in batches by the recorder thread.

@@ -172,6 +172,35 @@ TEST_CASE("500 twice then 200: retried on the schedule, delivered once, one deli
   CHECK(h.http->requests_to("/medical_insurance").size() == 3);
 }
 
+TEST_CASE("work waiting behind a retrying delivery is not claimed over and over, nor forgotten") {
+  Harness h;
+  h.http->script("/medical_insurance", {{500}, {200, "{}"}, {200, "{}"}, {200, "{}"}});
+  Json p = h.answer(3);
+  h.submit("b-1", p);
+  h.run();  // the first answer about P fails: retrying, due again in about 5 s
+  p["person.phone"] = "13911112222";
+  h.submit("b-2", p);  // a second answer about P waits behind it
+  h.run();
+  CHECK(h.http->requests_to("/medical_insurance").size() == 1);
+  // An answer about someone else, at the same instant: the upstream's lane is known to be
+  // blocked, so this round does not scan it again; the answer goes at the next poll.
+  h.submit("b-3", h.answer(7));
+  h.run();
+  CHECK(h.http->requests_to("/medical_insurance").size() == 1);
+  h.gw->clock().advance_ms(250);  // past the poll interval
+  h.run();
+  auto reqs = h.http->requests_to("/medical_insurance");
+  REQUIRE(reqs.size() == 2);  // the other person's answer, not P's second one
+  CHECK(reqs[1].body.find("13911112222") == std::string::npos);
+  // When P's first answer is retried and delivered, the second follows at the next round.
+  h.gw->clock().advance_s(10);
+  h.run();
+  h.run();
+  reqs = h.http->requests_to("/medical_insurance");
+  REQUIRE(reqs.size() == 4);
+  CHECK(reqs[3].body.find("13911112222") != std::string::npos);
+}
+
 TEST_CASE("400 is dead at once; connection refused and timeouts are retried") {
   Harness h;
   h.http->script("/civil_affairs", {{400, R"({"msg":"bad field"})"}});
