@@ -245,4 +245,17 @@ Result<VerifyReport> AuditLog::verify(db::Database& db) {
   });
 }
 
+const char* refusal_result(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::kForbidden:
+      return "denied";
+    case ErrorKind::kValidation:
+    case ErrorKind::kInvalidArgument:
+    case ErrorKind::kTooLarge:
+      return "invalid";
+    default:
+      return "failed";
+  }
+}
+
 }  // namespace yb::admin

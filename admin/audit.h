@@ -58,6 +58,10 @@ struct VerifyReport {
   std::string head_hash;
 };
 
+// The audit result of a refused request: "denied" (no right), "invalid" (bad input, too large)
+// or "failed".
+const char* refusal_result(const Error& e);
+
 class AuditLog {
  public:
   // REQUIRES: db, writer and clock outlive the log.

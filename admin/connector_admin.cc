@@ -232,7 +232,7 @@ Result<Json> ConnectorAdmin::test(const std::string& id, const Json& body) {
   return out;
 }
 
-std::optional<int64_t> parse_time_param(const std::string& s) {
+std::optional<int64_t> parse_time_param(const std::string& s, int utc_offset_minutes) {
   if (s.empty() || s.size() > 20) return std::nullopt;
   if (s.find_first_not_of("0123456789") == std::string::npos) {
     try {
@@ -251,7 +251,7 @@ std::optional<int64_t> parse_time_param(const std::string& s) {
   tm.tm_year = y - 1900;
   tm.tm_mon = m - 1;
   tm.tm_mday = d;
-  return static_cast<int64_t>(timegm(&tm)) * 1000 - 8 * 3600'000;  // China time midnight
+  return static_cast<int64_t>(timegm(&tm)) * 1000 - int64_t{utc_offset_minutes} * 60'000;
 }
 
 Status ConnectorAdmin::check_org_filter(const User& u, const std::string& org) {

@@ -29,8 +29,9 @@ struct DeliveryQuery {
   int limit = 50;                 // 1..500
 };
 
-// "1767225600000" (milliseconds) or "2026-11-27" (midnight, China time) -> milliseconds.
-std::optional<int64_t> parse_time_param(const std::string& s);
+// "1767225600000" (milliseconds) or "2026-11-27" (midnight at UTC+offset; China time by
+// default) -> milliseconds. nullopt for anything else.
+std::optional<int64_t> parse_time_param(const std::string& s, int utc_offset_minutes = 480);
 
 class ConnectorAdmin {
  public:

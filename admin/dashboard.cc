@@ -38,11 +38,9 @@ struct Bar {
   std::string text;   // the number as text, always shown
 };
 
-// Horizontal bars, one row each: label above, bar, number at its end. Readable at 360 px.
-std::string hbar_svg(const std::string& title, const std::string& desc,
-                     const std::vector<Bar>& bars, double max_value) {
-  const int w = 360, row = 44, top = 30;
-  const int h = top + row * static_cast<int>(std::max<size_t>(bars.size(), 1)) + 8;
+// An accessible chart's opening: the svg element (an image labelled by its title and
+// description, which lists every value) and the title written at the top.
+std::string svg_open(int w, int h, const std::string& title, const std::string& desc) {
   std::string s =
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(w) + " " +
       std::to_string(h) +
@@ -51,6 +49,15 @@ std::string hbar_svg(const std::string& title, const std::string& desc,
        "</desc>";
   s += "<text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\" fill=\"#1a1a1a\">" +
        xml_escape(title) + "</text>";
+  return s;
+}
+
+// Horizontal bars, one row each: label above, bar, number at its end. Readable at 360 px.
+std::string hbar_svg(const std::string& title, const std::string& desc,
+                     const std::vector<Bar>& bars, double max_value) {
+  const int w = 360, row = 44, top = 30;
+  const int h = top + row * static_cast<int>(std::max<size_t>(bars.size(), 1)) + 8;
+  std::string s = svg_open(w, h, title, desc);
   if (bars.empty()) {
     s += "<text x=\"0\" y=\"" + std::to_string(top + 20) +
          "\" font-size=\"14\" fill=\"#333\">暂无数据 No data yet</text>";
@@ -74,14 +81,7 @@ std::string hbar_svg(const std::string& title, const std::string& desc,
 std::string vbar_svg(const std::string& title, const std::string& desc,
                      const std::vector<Bar>& bars, double max_value, const std::string& max_text) {
   const int w = 360, h = 200, left = 4, bottom = 170, plot_h = 130;
-  std::string s =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(w) + " " +
-      std::to_string(h) +
-      "\" width=\"100%\" role=\"img\" aria-labelledby=\"t d\" font-family=\"sans-serif\">";
-  s += "<title id=\"t\">" + xml_escape(title) + "</title><desc id=\"d\">" + xml_escape(desc) +
-       "</desc>";
-  s += "<text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\" fill=\"#1a1a1a\">" +
-       xml_escape(title) + "</text>";
+  std::string s = svg_open(w, h, title, desc);
   s += "<text x=\"" + std::to_string(w) +
        "\" y=\"34\" font-size=\"12\" text-anchor=\"end\" fill=\"#333\">最高 " +
        xml_escape(max_text) + "</text>";

@@ -127,10 +127,7 @@ Status FormEditor::require_editor(const User& u) { return ConnectorAdmin::requir
 
 Status FormEditor::refuse(const Caller& c, const std::string& action, const std::string& target,
                           const Error& e) {
-  const char* result = e.kind == ErrorKind::kForbidden ? "denied"
-                       : e.kind == ErrorKind::kValidation || e.kind == ErrorKind::kInvalidArgument
-                           ? "invalid"
-                           : "failed";
+  const char* result = refusal_result(e);
   (void)audit_.record({c.user.username, to_string(c.user.role), action, target, c.remote_addr,
                        result, Json{{"code", e.code}}});
   return e;

@@ -247,12 +247,7 @@ Result<std::vector<OrgCsvRow>> parse_org_csv(std::string_view text) {
 }
 
 Status OrgUnitAdmin::refuse(const Caller& c, const std::string& action, const Error& e) {
-  const char* result = e.kind == ErrorKind::kForbidden ? "denied"
-                       : e.kind == ErrorKind::kValidation ||
-                               e.kind == ErrorKind::kInvalidArgument ||
-                               e.kind == ErrorKind::kTooLarge
-                           ? "invalid"
-                           : "failed";
+  const char* result = refusal_result(e);
   (void)audit_.record({c.user.username, to_string(c.user.role), action, "", c.remote_addr, result,
                        Json{{"code", e.code}, {"problems", e.details.size()}}});
   return e;

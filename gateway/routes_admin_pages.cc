@@ -764,18 +764,13 @@ struct Admin {
       const std::string v = req.get_param_value(name);
       view[name] = v.substr(0, 10);
       if (v.empty()) continue;
-      int y = 0, m = 0, d = 0;
-      char tail = 0;
-      if (std::sscanf(v.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || m < 1 ||
-          m > 12 || d < 1 || d > 31) {
+      // Days in UTC, as the audit API reads them.
+      const auto day = admin::parse_time_param(v, /*utc_offset_minutes=*/0);
+      if (!day || v.find('-') == std::string::npos) {
         errors.push_back({{"path", name}, {"message", text(l, "adm_audit_bad_date")}});
         continue;
       }
-      std::tm tm{};
-      tm.tm_year = y - 1900;
-      tm.tm_mon = m - 1;
-      tm.tm_mday = d;
-      int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+      const int64_t ms = *day;
       // "to" is the last day shown, inclusive.
       (std::string(name) == "from" ? q.from_ms : q.to_ms) =
           std::string(name) == "to" ? ms + 86400000 : ms;

@@ -3,6 +3,7 @@
 // metrics, configuration as code and the upstream host allowlist.
 #include <ctime>
 
+#include "admin/connector_admin.h"
 #include "admin/masking.h"
 #include "admin/metrics.h"
 #include "core/crypto.h"
@@ -22,29 +23,6 @@ Error bad_query(const std::string& name) {
   return Error::make(ErrorKind::kInvalidArgument, "bad_query",
                      name + " 应为毫秒时间戳或 YYYY-MM-DD 日期（UTC）",
                      name + " must be a millisecond timestamp or a YYYY-MM-DD date (UTC)");
-}
-
-// "1767225600000" or "2026-01-01" (UTC midnight) -> milliseconds.
-std::optional<int64_t> parse_time(const std::string& s) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  if (s.find_first_not_of("0123456789") == std::string::npos) {
-    try {
-      return std::stoll(s);
-    } catch (...) {
-      return std::nullopt;
-    }
-  }
-  int y = 0, m = 0, d = 0;
-  char tail = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || m < 1 ||
-      m > 12 || d < 1 || d > 31) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = m - 1;
-  tm.tm_mday = d;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
 std::string clip(const std::string& s, size_t n = 200) {
@@ -144,46 +122,46 @@ void add_security_routes(Routing& rt) {
   }
 
   // ---- Audit log: read-only for auditors, security and system admins ----
-  http.Get("/api/v1/admin/audit",
-           [&rt, &s, require](const httplib::Request& req, httplib::Response& res) {
-             auto u = require(req, res, {Role::kAuditor, Role::kSecurityAdmin, Role::kSystemAdmin},
-                              "audit.view");
-             if (!u) return;
-             admin::AuditQuery q;
-             q.actor = req.get_param_value("actor");
-             q.action = req.get_param_value("action");
-             for (const char* name : {"from", "to"}) {
-               if (!req.has_param(name)) continue;
-               auto t = parse_time(req.get_param_value(name));
-               if (!t) return rt.send_error(res, bad_query(name));
-               (std::string(name) == "from" ? q.from_ms : q.to_ms) = *t;
-             }
-             try {
-               if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
-               if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
-             } catch (...) {
-               return rt.send_error(
-                   res, Error::make(ErrorKind::kInvalidArgument, "bad_query",
-                                    "after 和 limit 应为数字", "after and limit are numbers"));
-             }
-             auto recs = s.audit.query(q);
-             if (!recs) return rt.send_error(res, recs.error());
-             Json list = Json::array();
-             // Nobody reading the audit log sees personal data in full (admin/masking.h):
-             // identifiers in targets and details are masked; the stored hashes are untouched.
-             for (const auto& r : *recs) {
-               Json j = r.to_json();
-               for (const char* k : {"target", "detail"}) {
-                 if (j.contains(k)) j[k] = admin::mask_identifiers_in(j[k]);
-               }
-               list.push_back(std::move(j));
-             }
-             rt.audit(req, *u, "audit.view", "", "ok",
-                      Json{{"actor", q.actor}, {"action", q.action}, {"records", recs->size()}});
-             send_json(res, 200,
-                       {{"records", list},
-                        {"next_after", recs->empty() ? Json(nullptr) : Json(recs->back().seq)}});
-           });
+  http.Get("/api/v1/admin/audit", [&rt, &s, require](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    auto u =
+        require(req, res, {Role::kAuditor, Role::kSecurityAdmin, Role::kSystemAdmin}, "audit.view");
+    if (!u) return;
+    admin::AuditQuery q;
+    q.actor = req.get_param_value("actor");
+    q.action = req.get_param_value("action");
+    for (const char* name : {"from", "to"}) {
+      if (!req.has_param(name)) continue;
+      auto t = admin::parse_time_param(req.get_param_value(name), /*utc_offset_minutes=*/0);
+      if (!t) return rt.send_error(res, bad_query(name));
+      (std::string(name) == "from" ? q.from_ms : q.to_ms) = *t;
+    }
+    try {
+      if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
+      if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
+    } catch (...) {
+      return rt.send_error(
+          res, Error::make(ErrorKind::kInvalidArgument, "bad_query", "after 和 limit 应为数字",
+                           "after and limit are numbers"));
+    }
+    auto recs = s.audit.query(q);
+    if (!recs) return rt.send_error(res, recs.error());
+    Json list = Json::array();
+    // Nobody reading the audit log sees personal data in full (admin/masking.h):
+    // identifiers in targets and details are masked; the stored hashes are untouched.
+    for (const auto& r : *recs) {
+      Json j = r.to_json();
+      for (const char* k : {"target", "detail"}) {
+        if (j.contains(k)) j[k] = admin::mask_identifiers_in(j[k]);
+      }
+      list.push_back(std::move(j));
+    }
+    rt.audit(req, *u, "audit.view", "", "ok",
+             Json{{"actor", q.actor}, {"action", q.action}, {"records", recs->size()}});
+    send_json(res, 200,
+              {{"records", list},
+               {"next_after", recs->empty() ? Json(nullptr) : Json(recs->back().seq)}});
+  });
 
   // ---- Metrics: an ops admin session, or the metrics token ----
   http.Get("/metrics", [&rt, &s, require](const httplib::Request& req, httplib::Response& res) {
