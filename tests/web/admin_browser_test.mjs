@@ -13,45 +13,18 @@
 // JavaScript off, and axe-core on every admin page (no serious or critical violation).
 // Screenshots are kept as artefacts.
 // usage: node admin_browser_test.mjs YIBIAO_BIN ARTEFACT_DIR   (NODE_PATH: tests/node/node_modules)
-import { createRequire } from 'module';
 import { spawn, execFileSync } from 'child_process';
 import fs from 'fs';
 import http from 'http';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 
-const require = createRequire((process.env.NODE_PATH || path.resolve('tests/node/node_modules')) + '/');
-let chromium, axeSource;
-try {
-  ({ chromium } = require('playwright-core'));
-  axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-} catch (e) {
-  console.log('SKIP: npm packages missing (run scripts/setup.sh test): ' + e.message);
-  process.exit(77);
-}
-if (!fs.existsSync('/usr/bin/chromium')) { console.log('SKIP: /usr/bin/chromium missing'); process.exit(77); }
+import { state, check, freePort, api, browser, axe, checkAxe, newPage, clickAndLoad } from './harness.mjs';
 
 const [yibiao, out] = process.argv.slice(2);
 fs.mkdirSync(out, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-admin-web-'));
 const DEMO_PW = 'web-Demo-pass-1', ADMIN_PW = 'web-Admin-pass-1';
-const children = [];
-let failures = 0;
-function check(ok, what) {
-  console.log((ok ? 'ok   ' : 'FAIL ') + what);
-  if (!ok) failures++;
-}
-function freePort() {
-  return new Promise(res => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-}
-async function api(base, method, p, body, token) {
-  const r = await fetch(base + p, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: 'Bearer ' + token } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const t = await r.text();
-  let json = null;
-  try { json = t ? JSON.parse(t) : null; } catch { json = { text: t }; }
-  return { status: r.status, json };
-}
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
 // ---- the mock upstream: records every request, answers {"data": {"id": ...}} ----
@@ -74,7 +47,7 @@ const base = `http://127.0.0.1:${port}`;
 {
   const p = spawn(yibiao, ['serve', '--db', path.join(tmp, 'admin.db'), '--listen', `127.0.0.1:${port}`, '--demo'],
     { env: { ...process.env, YIBIAO_ADMIN_PASSWORD: ADMIN_PW, YIBIAO_DEMO_PASSWORD: DEMO_PW }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(p);
+  state.children.push(p);
   p.stdout.on('data', () => {});
   p.stderr.on('data', () => {});
 }
@@ -90,26 +63,6 @@ function idNumber(first17) {
   return first17 + '10X98765432'[sum % 11];
 }
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-const axeProblems = [];
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(async () => await axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')) {
-    axeProblems.push(`${name}: ${v.id} ${v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', ')}`);
-  }
-}
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', ...opts });
-  const page = await ctx.newPage();
-  page.on('pageerror', e => { console.log('page error: ' + e.message); failures++; });
-  return { ctx, page };
-}
-async function clickAndLoad(page, selector) {
-  await Promise.all([page.waitForEvent('framenavigated', { predicate: f => f === page.mainFrame() }), page.click(selector)]);
-  await page.waitForLoadState('load');
-}
 async function login(page, user, pw = DEMO_PW, next = '/admin') {
   await page.goto(base + '/?next=' + encodeURIComponent(next));
   await page.fill('#username', user);
@@ -322,15 +275,15 @@ try {
     check(/已恢复/.test(await p.locator('.notice').textContent()), 'resumed without JavaScript');
     await ctx.close();
   }
-  check(axeProblems.length === 0, 'axe-core: no serious or critical violations' + (axeProblems.length ? ': ' + axeProblems.join('; ') : ''));
+  checkAxe();
 } catch (e) {
   console.log('FAIL ' + (e.stack || e));
-  failures++;
+  state.failures++;
 } finally {
   await browser.close();
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of state.children) c.kill('SIGTERM');
   mock.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(failures ? `${failures} check(s) failed` : 'all admin browser checks hold; screenshots in ' + out);
-process.exit(failures ? 1 : 0);
+console.log(state.failures ? `${state.failures} check(s) failed` : 'all admin browser checks hold; screenshots in ' + out);
+process.exit(state.failures ? 1 : 0);

@@ -7,41 +7,21 @@
 // prefilled, marked fields, counted as prefilled on the receipt, then corrected (an update
 // upstream); axe-core finds no serious or critical violation on any page.
 // usage: node browser_test.mjs YIBIAO_BIN MOCK_UPSTREAM_BIN ARTEFACT_DIR   (NODE_PATH: tests/node/node_modules)
-import { createRequire } from 'module';
 import { spawn, execFileSync } from 'child_process';
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 
-const require = createRequire((process.env.NODE_PATH || path.resolve('tests/node/node_modules')) + '/');
-let chromium, axeSource;
-try {
-  ({ chromium } = require('playwright-core'));
-  axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-} catch (e) {
-  console.log('SKIP: npm packages missing (run scripts/setup.sh test): ' + e.message);
-  process.exit(77);
-}
-if (!fs.existsSync('/usr/bin/chromium')) { console.log('SKIP: /usr/bin/chromium missing'); process.exit(77); }
+import { state, check, freePort, api, browser, axe, checkAxe, newPage, clickAndLoad } from './harness.mjs';
 
 const [yibiao, mockBin, out] = process.argv.slice(2);
 fs.mkdirSync(out, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yb-web-'));
 const DEMO_PW = 'web-Demo-pass-1', ADMIN_PW = 'web-Admin-pass-1';
-const children = [];
-let failures = 0;
-function check(ok, what) {
-  console.log((ok ? 'ok   ' : 'FAIL ') + what);
-  if (!ok) failures++;
-}
-function freePort() {
-  return new Promise(res => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-}
 function start(bin, args, env, ready) {
   return new Promise((resolve, reject) => {
     const p = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(p);
+    state.children.push(p);
     let text = '';
     const on = d => { text += d; const m = ready(text); if (m) resolve(m); };
     p.stdout.on('data', on);
@@ -49,11 +29,6 @@ function start(bin, args, env, ready) {
     p.on('exit', c => reject(new Error(bin + ' exited ' + c + ': ' + text)));
     setTimeout(() => reject(new Error(bin + ' did not start: ' + text)), 20000);
   });
-}
-async function api(base, method, p, body, token) {
-  const r = await fetch(base + p, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: 'Bearer ' + token } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const t = await r.text();
-  return { status: r.status, json: t ? JSON.parse(t) : null };
 }
 
 // ---- start the mock upstreams and the gateway; point the demo connectors at the mock ----
@@ -75,28 +50,6 @@ for (const c of (await api(base, 'GET', '/api/v1/admin/connectors', null, admin)
 }
 const sample = seed => JSON.parse(execFileSync(yibiao, ['sample-answer', '--seed', String(seed)])).values;
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-const axeProblems = [];
-async function axe(page, name) {
-  // evaluate() is not an inline <script>, so this works under the strictest CSP.
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(async () => await axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')) {
-    axeProblems.push(`${name}: ${v.id} ${v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', ')}`);
-  }
-}
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', ...opts });
-  const page = await ctx.newPage();
-  page.on('pageerror', e => { console.log('page error: ' + e.message); failures++; });
-  return { ctx, page };
-}
-// Clicks and waits for the new document (also when the URL stays the same, as after a re-render).
-async function clickAndLoad(page, selector) {
-  await Promise.all([page.waitForEvent('framenavigated', { predicate: f => f === page.mainFrame() }), page.click(selector)]);
-  await page.waitForLoadState('load');
-}
 async function login(page) {
   await page.goto(base + '/');
   await page.fill('#username', 'cadre1');
@@ -366,14 +319,14 @@ try {
     check(/已被第 \d+ 号更正/.test(await page.locator('#receipt').textContent()), 'the earlier receipt names its correction');
     await ctx.close();
   }
-  check(axeProblems.length === 0, 'axe-core: no serious or critical violations' + (axeProblems.length ? ': ' + axeProblems.join('; ') : ''));
+  checkAxe();
 } catch (e) {
   console.log('FAIL ' + (e.stack || e));
-  failures++;
+  state.failures++;
 } finally {
   await browser.close();
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of state.children) c.kill('SIGTERM');
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(failures ? `${failures} check(s) failed` : 'all browser checks hold; screenshots in ' + out);
-process.exit(failures ? 1 : 0);
+console.log(state.failures ? `${state.failures} check(s) failed` : 'all browser checks hold; screenshots in ' + out);
+process.exit(state.failures ? 1 : 0);
