@@ -420,9 +420,12 @@ Result<std::vector<Linked>> SubjectRegistry::record(db::Conn& c, const SubjectPl
       if (auto st = add_observation(c, hh, p, "household", plan.household_fields); !st) {
         return st.error();
       }
-      auto q = c.cached("UPDATE subjects SET household_id = ? WHERE id = ?");
+      // Only when it changes: writing a foreign key column, even with the value it has,
+      // makes SQLite rewrite the row's entries in all seven of the subject's indexes.
+      auto q =
+          c.cached("UPDATE subjects SET household_id = ? WHERE id = ? AND household_id IS NOT ?");
       if (!q) return q.take_error();
-      (*q)->bind(1, hh).bind(2, main->subject_id);
+      (*q)->bind(1, hh).bind(2, main->subject_id).bind(3, hh);
       if (auto st = (*q)->run(); !st) return st.error();
       out.push_back(hl);
     }
