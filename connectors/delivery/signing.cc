@@ -93,10 +93,10 @@ std::string new_delivery_id() {
   return id;
 }
 
-std::string new_delivery_id(int64_t now_ms) {
+std::string new_delivery_id(int64_t now_ms) { return new_delivery_ids(now_ms, 1).front(); }
+
+std::vector<std::string> new_delivery_ids(int64_t now_ms, size_t n) {
   ensure_sodium();
-  std::string id = "msg_";
-  id.reserve(4 + kIdChars);
   uint64_t t = static_cast<uint64_t>(now_ms < 0 ? 0 : now_ms);
   char time_part[10];
   // An alphabet in ASCII order, so that later times sort later.
@@ -105,11 +105,18 @@ std::string new_delivery_id(int64_t now_ms) {
     time_part[i] = kSorted[t & 31];
     t >>= 5;
   }
-  id.append(time_part, sizeof time_part);
-  unsigned char bytes[kIdChars - 10];
-  randombytes_buf(bytes, sizeof bytes);
-  for (unsigned char b : bytes) id += kBase32[b & 31];
-  return id;
+  constexpr size_t kRandomChars = kIdChars - 10;
+  std::vector<unsigned char> bytes(kRandomChars * n);
+  randombytes_buf(bytes.data(), bytes.size());
+  std::vector<std::string> out(n);
+  for (size_t k = 0; k < n; ++k) {
+    std::string& id = out[k];
+    id.reserve(4 + kIdChars);
+    id = "msg_";
+    id.append(time_part, sizeof time_part);
+    for (size_t i = 0; i < kRandomChars; ++i) id += kBase32[bytes[k * kRandomChars + i] & 31];
+  }
+  return out;
 }
 
 }  // namespace yb::connectors

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -25,5 +26,8 @@ std::string new_delivery_id();
 // ones (80 bits), like a ULID. Stored ids then land at the end of the id index instead of at
 // random places in it, which keeps the outbox write cost flat as it grows.
 std::string new_delivery_id(int64_t now_ms);
+// n such ids with one read of the system's random source (an answer fans out to several
+// upstreams; a read per id was a system call each).
+std::vector<std::string> new_delivery_ids(int64_t now_ms, size_t n);
 
 }  // namespace yb::connectors

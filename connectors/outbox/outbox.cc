@@ -1,5 +1,7 @@
 #include "connectors/outbox/outbox.h"
 
+#include <algorithm>
+
 #include "connectors/delivery/signing.h"
 #include "core/crypto.h"
 
@@ -30,16 +32,31 @@ int count_entries(const Json& j) {
 std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& connectors,
                                              const std::string& form_id, const Json& values,
                                              const std::string& today, int64_t now_ms) {
-  std::vector<PlannedDelivery> out;
+  std::vector<const ConnectorEntry*> taking;
   for (const auto& e : connectors) {
-    const Connector& c = *e.connector;
-    if (!c.forms.empty() && std::find(c.forms.begin(), c.forms.end(), form_id) == c.forms.end()) {
-      continue;  // this connector does not take this form at all
+    const auto& forms = e.connector->forms;
+    // A connector with a list of forms does not take the others at all.
+    if (forms.empty() || std::find(forms.begin(), forms.end(), form_id) != forms.end()) {
+      taking.push_back(&e);
     }
+  }
+  const auto ids = new_delivery_ids(now_ms, taking.size());
+  // Connectors mostly key records by the same field: hash each field's value once.
+  std::vector<std::pair<const std::string*, std::string>> keys;
+  std::vector<PlannedDelivery> out;
+  out.reserve(taking.size());
+  for (size_t i = 0; i < taking.size(); ++i) {
+    const Connector& c = *taking[i]->connector;
     PlannedDelivery p;
-    p.id = new_delivery_id(now_ms);
-    p.connector = e.connector;
-    p.subject_key = subject_key_for(c, values);
+    p.id = ids[i];
+    p.connector = taking[i]->connector;
+    auto known = std::find_if(keys.begin(), keys.end(),
+                              [&](const auto& k) { return *k.first == c.subject_field; });
+    if (known == keys.end()) {
+      keys.emplace_back(&c.subject_field, subject_key_for(c, values));
+      known = keys.end() - 1;
+    }
+    p.subject_key = known->second;
     auto r = render_payload(c, form_id, values, today);
     if (!r) {
       p.status = "dead";
@@ -88,6 +105,10 @@ Json DeliveryView::to_json() const {
   JsonWriter w;
   write(w);
   return Json::parse(w.take());
+}
+
+std::optional<uint64_t> delivery_changes(const db::Database& db) {
+  return db.changes_to(kDeliveriesTable);
 }
 
 Result<std::vector<DeliveryView>> deliveries_of(db::Conn& c, int64_t submission_id,
