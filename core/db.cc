@@ -24,7 +24,8 @@ Error sql_error(sqlite3* db, std::string_view what) {
 
 // ---- Stmt ----
 
-Stmt::Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_), bind_error_(std::move(o.bind_error_)) {
+Stmt::Stmt(Stmt&& o) noexcept
+    : db_(o.db_), s_(o.s_), conn_(o.conn_), bind_error_(std::move(o.bind_error_)) {
   o.s_ = nullptr;
 }
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
@@ -32,6 +33,7 @@ Stmt& Stmt::operator=(Stmt&& o) noexcept {
     if (s_) sqlite3_finalize(s_);
     db_ = o.db_;
     s_ = o.s_;
+    conn_ = o.conn_;
     bind_error_ = std::move(o.bind_error_);
     o.s_ = nullptr;
   }
@@ -74,6 +76,7 @@ Result<bool> Stmt::step() {
   }
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
+  if (conn_) conn_->settle();
   if (rc == SQLITE_DONE) return false;
   Error e = sql_error(db_, "step");
   sqlite3_reset(s_);
@@ -114,13 +117,48 @@ std::optional<int64_t> Stmt::get_opt_int(int col) const {
 
 // ---- Conn ----
 
+// The watched tables' counters, and which of them the open transaction has changed.
+struct Conn::Watch {
+  std::vector<std::pair<std::string, std::atomic<uint64_t>*>> tables;
+  std::vector<char> dirty;  // per table
+  bool any = false;
+
+  static void on_update(void* self, int op, const char* /*db*/, const char* table,
+                        sqlite3_int64 /*rowid*/) {
+    if (op == SQLITE_INSERT) return;
+    auto* w = static_cast<Watch*>(self);
+    for (size_t i = 0; i < w->tables.size(); ++i) {
+      if (w->tables[i].first == table) w->dirty[i] = w->any = true;
+    }
+  }
+  static void on_rollback(void* self) {
+    auto* w = static_cast<Watch*>(self);
+    std::fill(w->dirty.begin(), w->dirty.end(), 0);
+    w->any = false;
+  }
+};
+
+Conn::Conn(sqlite3* db) : db_(db) {}
+
+void Conn::settle() {
+  // Committed: the transaction ended (autocommit again) without the rollback hook clearing
+  // it. Counted after the commit, so a reader who read the counter first never keeps rows
+  // older than the count says.
+  if (!watch_ || !watch_->any || !sqlite3_get_autocommit(db_)) return;
+  for (size_t i = 0; i < watch_->tables.size(); ++i) {
+    if (watch_->dirty[i]) watch_->tables[i].second->fetch_add(1, std::memory_order_release);
+    watch_->dirty[i] = 0;
+  }
+  watch_->any = false;
+}
+
 Conn::~Conn() {
   cache_.clear();  // finalize statements before closing
   sqlite3_close_v2(db_);
 }
 
 Result<Conn::CachedStmt> Conn::cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end()) {
     it->second->reset();
     return CachedStmt(it->second.get());
@@ -137,7 +175,7 @@ Result<Stmt> Conn::prepare(std::string_view sql) {
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr) != SQLITE_OK) {
     return sql_error(db_, "prepare");
   }
-  return Stmt(db_, s);
+  return Stmt(db_, s, this);
 }
 
 Status Conn::exec_cached(std::string_view sql) {
@@ -149,7 +187,9 @@ Status Conn::exec_cached(std::string_view sql) {
 Status Conn::exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  settle();
+  if (rc != SQLITE_OK) {
     Error e = sql_error(db_, err ? err : "exec");
     sqlite3_free(err);
     return e;
@@ -161,6 +201,7 @@ Status Conn::begin() { return exec("BEGIN IMMEDIATE"); }
 Status Conn::commit() { return exec("COMMIT"); }
 void Conn::rollback() {
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  settle();
 }
 int64_t Conn::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 bool Conn::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
@@ -198,6 +239,13 @@ Result<std::unique_ptr<Conn>> Database::open_conn() {
   }
   sqlite3_busy_timeout(raw, opts_.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
+  if (!watched_.empty()) {
+    c->watch_ = std::make_unique<Conn::Watch>();
+    for (auto& w : watched_) c->watch_->tables.emplace_back(w->table, &w->commits);
+    c->watch_->dirty.assign(watched_.size(), 0);
+    sqlite3_update_hook(raw, &Conn::Watch::on_update, c->watch_.get());
+    sqlite3_rollback_hook(raw, &Conn::Watch::on_rollback, c->watch_.get());
+  }
   // WAL lets readers run beside the writer; FULL syncs the WAL on every commit so an answered
   // submission survives power loss. Reads go through a shared memory map (up to 256 MB of
   // address space, not memory) rather than a pread() and a private copy per connection.
@@ -212,10 +260,21 @@ Result<std::unique_ptr<Conn>> Database::open_conn() {
 
 Result<std::unique_ptr<Conn>> Database::dedicated() { return open_conn(); }
 
+std::optional<uint64_t> Database::changes_to(std::string_view table) const {
+  for (const auto& w : watched_) {
+    if (w->table == table) return w->commits.load(std::memory_order_acquire);
+  }
+  return std::nullopt;
+}
+
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, const Options& opts) {
   std::unique_ptr<Database> d(new Database());
   d->path_ = path;
   d->opts_ = opts;
+  for (const auto& t : opts.watched_tables) {
+    d->watched_.push_back(std::make_unique<Counter>());
+    d->watched_.back()->table = t;
+  }
   auto first = d->open_conn();
   if (!first) return first.take_error();
   Conn& c = **first;

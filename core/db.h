@@ -6,6 +6,7 @@
 // SQLite runs in WAL mode so readers never block the single writer.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,8 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace yb::db {
+
+class Conn;
 
 class Stmt {
  public:
@@ -58,9 +61,10 @@ class Stmt {
 
  private:
   friend class Conn;
-  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  Stmt(sqlite3* db, sqlite3_stmt* s, Conn* conn) : db_(db), s_(s), conn_(conn) {}
   sqlite3* db_ = nullptr;
   sqlite3_stmt* s_ = nullptr;
+  Conn* conn_ = nullptr;  // told when a statement may have committed
   std::string bind_error_;
 };
 
@@ -103,14 +107,26 @@ class Conn {
 
  private:
   friend class Database;
-  explicit Conn(sqlite3* db) : db_(db) {}
-  std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
+  friend class Stmt;
+  struct Watch;
+  explicit Conn(sqlite3* db);
+  // After each statement: a transaction that changed watched rows and has now committed is
+  // counted (Database::changes_to).
+  void settle();
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Stmt>, SqlHash, std::equal_to<>> cache_;
   sqlite3* db_;
+  std::unique_ptr<Watch> watch_;  // null: this database watches no table
 };
 
 struct Options {
   int busy_timeout_ms = 5000;
   int pool_size = 4;  // read/write connections handed out by with_conn()
+  // Tables whose committed updates and deletes are counted (Database::changes_to).
+  std::vector<std::string> watched_tables;
 };
 
 // A database file with a pool of connections. Thread-safe.
@@ -147,6 +163,13 @@ class Database {
   Result<std::unique_ptr<Conn>> dedicated();
   int schema_version();
   const std::string& path() const { return path_; }
+  // How many transactions that updated or deleted rows of `table` have committed through this
+  // Database (inserts are not counted); nullopt unless the table is in
+  // Options::watched_tables. Read it BEFORE reading rows: while it has not moved since, those
+  // rows are still what is stored, and a copy of them can stand in for reading them again.
+  // (Not seen: a DELETE without WHERE that SQLite runs as a truncation. Do not use one on a
+  // watched table.)
+  std::optional<uint64_t> changes_to(std::string_view table) const;
 
  private:
   struct Lease {
@@ -157,6 +180,11 @@ class Database {
   };
   Database() = default;
   Result<std::unique_ptr<Conn>> open_conn();
+  struct Counter {
+    std::string table;
+    std::atomic<uint64_t> commits{0};
+  };
+  std::vector<std::unique_ptr<Counter>> watched_;  // fixed at open()
   std::string path_;
   Options opts_;
   std::mutex mu_;

@@ -1,12 +1,16 @@
 #include "gateway/app.h"
 
+#include "connectors/outbox/outbox.h"
+
 namespace yb::gateway {
 
 Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& clock,
                                          std::shared_ptr<spdlog::logger> log,
                                          std::unique_ptr<connectors::HttpClient> http) {
   std::unique_ptr<App> a(new App());
-  auto db = db::Database::open(cfg.db_path, cfg.db);
+  db::Options db_opts = cfg.db;
+  db_opts.watched_tables.emplace_back(connectors::kDeliveriesTable);  // for resent answers
+  auto db = db::Database::open(cfg.db_path, db_opts);
   if (!db) return db.take_error();
   a->db_ = std::move(*db);
   auto writer = db::GroupCommitWriter::start(*a->db_);

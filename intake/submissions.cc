@@ -221,7 +221,8 @@ class SubmissionService::InFlightGuard {
   std::shared_ptr<InFlight::Slot> slot_;  // set when this copy is the one in flight
 };
 
-void SubmissionService::load_deliveries(Receipt& r, bool burden) {
+std::optional<uint64_t> SubmissionService::load_deliveries(Receipt& r, bool burden) {
+  const auto at = connectors::delivery_changes(db_);
   auto snap = connectors_.snapshot();
   static const std::vector<connectors::ConnectorEntry> kNone;
   db_.with_conn([&](db::Conn& c) {
@@ -229,6 +230,7 @@ void SubmissionService::load_deliveries(Receipt& r, bool burden) {
     if (d) r.deliveries = std::move(*d);
     if (burden) r.burden = load_burden(c, r.id);
   });
+  return at;
 }
 
 std::optional<SubmissionService::RecentReceipts::Entry> SubmissionService::RecentReceipts::find(
@@ -240,9 +242,10 @@ std::optional<SubmissionService::RecentReceipts::Entry> SubmissionService::Recen
 }
 
 void SubmissionService::RecentReceipts::put(const std::string& key, const std::string& content_hash,
-                                            const Receipt& r) {
-  Entry e{content_hash, r};
-  e.receipt.deliveries.clear();
+                                            const Receipt& r,
+                                            std::optional<uint64_t> deliveries_at) {
+  Entry e{content_hash, r, deliveries_at};
+  if (!deliveries_at) e.receipt.deliveries.clear();
   e.receipt.subjects.clear();
   e.receipt.replayed = true;
   std::lock_guard lk(mu_);
@@ -252,6 +255,20 @@ void SubmissionService::RecentReceipts::put(const std::string& key, const std::s
     entries_.erase(order_.front());
     order_.pop_front();
   }
+}
+
+void SubmissionService::RecentReceipts::refresh(
+    const std::string& key, const std::vector<connectors::DeliveryView>& deliveries,
+    std::optional<uint64_t> deliveries_at) {
+  std::lock_guard lk(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  // Two resends reading at once: keep the later reading.
+  if (it->second.deliveries_at && deliveries_at && *it->second.deliveries_at > *deliveries_at) {
+    return;
+  }
+  it->second.receipt.deliveries = deliveries;
+  it->second.deliveries_at = deliveries_at;
 }
 
 std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
@@ -315,7 +332,12 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   InFlightGuard flight(in_flight_, key);
   if (auto known = recent_.find(key)) {
     if (known->content_hash != hash) return conflict();
-    load_deliveries(known->receipt, /*burden=*/false);
+    // Its deliveries as last read, unless any delivery has changed since.
+    const auto now_at = connectors::delivery_changes(db_);
+    if (!known->deliveries_at || known->deliveries_at != now_at) {
+      const auto at = load_deliveries(known->receipt, /*burden=*/false);
+      recent_.refresh(key, known->receipt.deliveries, at);
+    }
     return std::move(known->receipt);
   }
   forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
@@ -325,8 +347,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     std::string stored_hash;
     if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {
       if (stored_hash != hash) return conflict();
-      load_deliveries(*prev);
-      recent_.put(key, stored_hash, *prev);
+      const auto at = load_deliveries(*prev);
+      recent_.put(key, stored_hash, *prev, at);
       return *prev;
     }
     return values.take_error();
@@ -360,6 +382,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   Receipt out;
   bool is_conflict = false;
   const int64_t now = clock_.now_ms();
+  // Read before the deliveries are stored: any change to them after that moves it on.
+  const auto planned_at = connectors::delivery_changes(db_);
   auto s = writer_.run([&](db::Conn& c) -> Status {
     auto qr = c.cached(
         "SELECT id, form_id, form_version, org_code, received_at, content_hash, channel, "
@@ -413,10 +437,10 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   if (!s) return s.take_error();
   if (is_conflict) return conflict();
   if (out.replayed) {
-    load_deliveries(out);
+    const auto at = load_deliveries(out);
+    recent_.put(key, hash, out, at);
+    return out;
   }
-  recent_.put(key, hash, out);
-  if (out.replayed) return out;
   bool any_pending = false;
   for (const auto& p : planned) {
     connectors::DeliveryView v;
@@ -430,6 +454,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   }
   std::sort(out.deliveries.begin(), out.deliveries.end(),
             [](const auto& a, const auto& b) { return a.connector < b.connector; });
+  recent_.put(key, hash, out, planned_at);
   if (any_pending && on_deliveries_) on_deliveries_();
   return out;
 }

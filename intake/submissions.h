@@ -104,8 +104,9 @@ class SubmissionService {
   Result<std::vector<StoredSubmission>> recent(const admin::User& author, int limit);
 
  private:
-  // Fills r.deliveries (and, with `burden`, r.burden) from the database.
-  void load_deliveries(Receipt& r, bool burden = true);
+  // Fills r.deliveries (and, with `burden`, r.burden) from the database. Returns the count
+  // of delivery changes read just before (connectors::delivery_changes).
+  std::optional<uint64_t> load_deliveries(Receipt& r, bool burden = true);
   // Fills r.supersedes and r.superseded_by (corrections.cc).
   void load_corrections(Receipt& r);
   // In the writer job of a correction: the earlier submission exists in the author's scope
@@ -140,17 +141,24 @@ class SubmissionService {
   class InFlightGuard;
   InFlight in_flight_;
 
-  // What is fixed about recently stored answers (everything but their deliveries' progress),
-  // so that a resend is answered with one read instead of three. Bounded; the oldest entry
-  // goes first. Keyed like InFlight.
+  // Recently stored answers, so that a resend is answered without reading its submission:
+  // what is fixed about them, and their deliveries as of a count of delivery changes
+  // (connectors::delivery_changes), reused while that count stands still. Bounded; the oldest
+  // entry goes first. Keyed like InFlight.
   class RecentReceipts {
    public:
     struct Entry {
       std::string content_hash;
-      Receipt receipt;  // without deliveries and subjects
+      Receipt receipt;  // without subjects; deliveries only when deliveries_at is set
+      std::optional<uint64_t> deliveries_at;
     };
     std::optional<Entry> find(const std::string& key);
-    void put(const std::string& key, const std::string& content_hash, const Receipt& r);
+    // Keeps r's deliveries when deliveries_at is set: the count read before they were.
+    void put(const std::string& key, const std::string& content_hash, const Receipt& r,
+             std::optional<uint64_t> deliveries_at);
+    // Newer deliveries for a known entry, read after the count deliveries_at.
+    void refresh(const std::string& key, const std::vector<connectors::DeliveryView>& deliveries,
+                 std::optional<uint64_t> deliveries_at);
 
    private:
     static constexpr size_t kCapacity = 8192;

@@ -48,6 +48,14 @@ struct DeliveryView {
   nlohmann::json to_json() const;
 };
 
+// The table deliveries live in. The composition root has the Database watch it
+// (db::Options::watched_tables), so that a copy of a submission's deliveries can be reused
+// while delivery_changes() stands still.
+inline constexpr const char* kDeliveriesTable = "deliveries";
+// Committed changes to stored deliveries so far (new deliveries aside); nullopt when the
+// table is not watched, and then nothing read from it may be reused.
+std::optional<uint64_t> delivery_changes(const db::Database& db);
+
 // The deliveries of a submission, ordered by connector id.
 Result<std::vector<DeliveryView>> deliveries_of(db::Conn& c, int64_t submission_id,
                                                 const std::vector<ConnectorEntry>& connectors);

@@ -130,3 +130,57 @@ TEST_CASE("a cached statement is reused and releases its read when the lease end
   });
   CHECK(s.ok());
 }
+
+TEST_CASE("changes_to counts committed updates and deletes of a watched table, not inserts") {
+  test::TempDir dir;
+  db::Options opts;
+  opts.watched_tables = {"org_units"};
+  auto d = db::Database::open(dir.file("a.db"), opts);
+  REQUIRE(d.ok());
+  db::Database& db = **d;
+  CHECK_FALSE(db.changes_to("users").has_value());  // not watched: nothing may be reused
+  REQUIRE(db.changes_to("org_units") == 0u);
+  auto w = db.dedicated();
+  REQUIRE(w.ok());
+  db::Conn& c = **w;
+
+  // New rows do not change rows anyone has read.
+  REQUIRE(c.exec("INSERT INTO org_units (code, name, level) VALUES ('1','a','x'), ('2','b','x')"));
+  CHECK(db.changes_to("org_units") == 0u);
+
+  // An update on its own (autocommit) counts once it is done.
+  {
+    auto q = c.prepare("UPDATE org_units SET name = 'a2' WHERE code = '1'");
+    REQUIRE(q.ok());
+    REQUIRE(q->run().ok());
+  }
+  CHECK(db.changes_to("org_units") == 1u);
+
+  // Inside a transaction: not until the commit, however many rows.
+  REQUIRE(c.begin().ok());
+  REQUIRE(c.exec("UPDATE org_units SET name = name || '!'"));
+  REQUIRE(c.exec("DELETE FROM org_units WHERE code = '2'"));
+  CHECK(db.changes_to("org_units") == 1u);
+  REQUIRE(c.commit().ok());
+  CHECK(db.changes_to("org_units") == 2u);
+
+  // Rolled back: nothing changed, nothing counted.
+  REQUIRE(c.begin().ok());
+  REQUIRE(c.exec("UPDATE org_units SET name = 'gone'"));
+  c.rollback();
+  CHECK(db.changes_to("org_units") == 2u);
+
+  // Another table's changes, and a statement that matches no row, leave it alone.
+  REQUIRE(c.exec("UPDATE org_units SET name = 'x' WHERE code = 'none'"));
+  REQUIRE(
+      c.exec("INSERT INTO schema_migrations (version, description, applied_at) "
+             "VALUES (9999, 't', 0)"));
+  REQUIRE(c.exec("UPDATE schema_migrations SET description = 'u' WHERE version = 9999"));
+  CHECK(db.changes_to("org_units") == 2u);
+
+  // Pooled connections count too.
+  auto s =
+      db.with_conn([](db::Conn& o) { return o.exec("DELETE FROM org_units WHERE code = '1'"); });
+  REQUIRE(s.ok());
+  CHECK(db.changes_to("org_units") == 3u);
+}

@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "admin/demo.h"
 #include "core/db.h"
+#include "tests/support/fake_http.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_gateway.h"
 
@@ -143,6 +145,44 @@ TEST_CASE("submit: 201 with an id, replay 200 with the same receipt, other conte
   REQUIRE(r);
   CHECK_MESSAGE(r->status == 201, gw.log_text());
   CHECK(body_of(r)["id"] != receipt["id"]);
+}
+
+TEST_CASE("submit: a resend shows its deliveries as they are now, not as they were first sent") {
+  auto fake = std::make_unique<test::FakeHttp>();
+  TestGateway gw({}, std::move(fake));
+  auto tok = gw.login("cadre1");
+  const std::string body = submission("fresh-1", 2).dump();
+  auto statuses = [](const Json& receipt) {
+    std::map<std::string, std::string> out;
+    for (const auto& d : receipt["deliveries"]) out[d["connector"]] = d["status"];
+    return out;
+  };
+  auto first = gw.post("/api/v1/submissions", body, tok);
+  REQUIRE(first);
+  REQUIRE(first->status == 201);
+  const auto at_first = statuses(body_of(first));
+  REQUIRE(std::count_if(at_first.begin(), at_first.end(),
+                        [](const auto& kv) { return kv.second == "pending"; }) >= 2);
+  // A resend straight away: the same states (answered from memory).
+  auto again = gw.post("/api/v1/submissions", body, tok);
+  REQUIRE(again);
+  REQUIRE(again->status == 200);
+  CHECK(statuses(body_of(again)) == at_first);
+
+  // The upstreams take it; a resend now must say so.
+  for (int i = 0; i < 5 && gw.app().engine().run_once() > 0; ++i) {
+  }
+  const auto id = body_of(first)["id"].get<int64_t>();
+  auto stored = statuses(body_of(gw.get("/api/v1/submissions/" + std::to_string(id), tok)));
+  REQUIRE(std::count_if(stored.begin(), stored.end(),
+                        [](const auto& kv) { return kv.second == "delivered"; }) >= 1);
+  auto later = gw.post("/api/v1/submissions", body, tok);
+  REQUIRE(later);
+  REQUIRE(later->status == 200);
+  CHECK(statuses(body_of(later)) == stored);
+  for (const auto& d : body_of(later)["deliveries"]) {
+    if (d["status"] == "delivered") CHECK(d["attempts"] == 1);
+  }
 }
 
 TEST_CASE("submit: copies of one answer sent at once are stored once; the others are replays") {
