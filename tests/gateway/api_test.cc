@@ -157,12 +157,14 @@ TEST_CASE("submit: a resend shows its deliveries as they are now, not as they we
     for (const auto& d : receipt["deliveries"]) out[d["connector"]] = d["status"];
     return out;
   };
+  auto count = [](const std::map<std::string, std::string>& m, const std::string& status) {
+    return std::count_if(m.begin(), m.end(), [&](const auto& kv) { return kv.second == status; });
+  };
   auto first = gw.post("/api/v1/submissions", body, tok);
   REQUIRE(first);
   REQUIRE(first->status == 201);
   const auto at_first = statuses(body_of(first));
-  REQUIRE(std::count_if(at_first.begin(), at_first.end(),
-                        [](const auto& kv) { return kv.second == "pending"; }) >= 2);
+  REQUIRE(count(at_first, "pending") >= 2);
   // A resend straight away: the same states (answered from memory).
   auto again = gw.post("/api/v1/submissions", body, tok);
   REQUIRE(again);
@@ -174,8 +176,7 @@ TEST_CASE("submit: a resend shows its deliveries as they are now, not as they we
   }
   const auto id = body_of(first)["id"].get<int64_t>();
   auto stored = statuses(body_of(gw.get("/api/v1/submissions/" + std::to_string(id), tok)));
-  REQUIRE(std::count_if(stored.begin(), stored.end(),
-                        [](const auto& kv) { return kv.second == "delivered"; }) >= 1);
+  REQUIRE(count(stored, "delivered") >= 1);
   auto later = gw.post("/api/v1/submissions", body, tok);
   REQUIRE(later);
   REQUIRE(later->status == 200);
