@@ -96,6 +96,7 @@ std::string new_delivery_id() {
 std::string new_delivery_id(int64_t now_ms) { return new_delivery_ids(now_ms, 1).front(); }
 
 std::vector<std::string> new_delivery_ids(int64_t now_ms, size_t n) {
+  if (n == 0) return {};  // (randombytes_buf must not be given an empty buffer's null pointer)
   ensure_sodium();
   uint64_t t = static_cast<uint64_t>(now_ms < 0 ? 0 : now_ms);
   char time_part[10];

@@ -180,8 +180,9 @@ TEST_CASE("submit: a resend shows its deliveries as they are now, not as they we
   auto later = gw.post("/api/v1/submissions", body, tok);
   REQUIRE(later);
   REQUIRE(later->status == 200);
-  CHECK(statuses(body_of(later)) == stored);
-  for (const auto& d : body_of(later)["deliveries"]) {
+  const Json later_receipt = body_of(later);
+  CHECK(statuses(later_receipt) == stored);
+  for (const auto& d : later_receipt["deliveries"]) {
     if (d["status"] == "delivered") CHECK(d["attempts"] == 1);
   }
 }
