@@ -4,6 +4,7 @@
 #include <map>
 
 #include "forms/forms.h"
+#include "forms/normalize.h"
 
 namespace yb::admin {
 namespace {
@@ -21,39 +22,14 @@ bool valid_key(const std::string& k) {
              std::string::npos;
 }
 
-// Code points of a UTF-8 string (invalid bytes become single units).
-std::vector<std::string> code_points(const std::string& s) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
-    if (i + n > s.size()) n = 1;
-    out.push_back(s.substr(i, n));
-    i += n;
-  }
-  return out;
-}
-
-size_t length_cp(const std::string& s) { return code_points(s).size(); }
-
-bool valid_utf8(const std::string& s) {
-  Json j = s;
-  try {
-    (void)j.dump();
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 // Label without spaces, punctuation and parenthesised remarks; lower-case ASCII.
 std::string normalise_label(const std::string& s) {
-  static const std::set<std::string> kDrop = {
+  static const std::set<std::string, std::less<>> kDrop = {
       " ", "\t", "(", ")", "[", "]", ":", "：", "（", "）", "【", "】", "、", "，",
       ",", "。", ".", "·", "-", "_", "/", "*",  "＊", "　", "\"", "“",  "”",  "'"};
   std::string out;
   int depth = 0;
-  for (const auto& cp : code_points(s)) {
+  for (std::string_view cp : forms::utf8_code_points(s)) {
     if (cp == "(" || cp == "（" || cp == "【" || cp == "[") {
       ++depth;
       continue;
@@ -109,10 +85,10 @@ int group_of(const std::string& normalised) {
 // Dice coefficient over code-point bigrams (single code points for one-character labels).
 double similarity(const std::string& a, const std::string& b) {
   auto grams = [](const std::string& s) {
-    auto cps = code_points(s);
+    auto cps = forms::utf8_code_points(s);
     std::multiset<std::string> g;
-    if (cps.size() == 1) g.insert(cps[0]);
-    for (size_t i = 0; i + 1 < cps.size(); ++i) g.insert(cps[i] + cps[i + 1]);
+    if (cps.size() == 1) g.insert(std::string(cps[0]));
+    for (size_t i = 0; i + 1 < cps.size(); ++i) g.insert(std::string(cps[i]).append(cps[i + 1]));
     return g;
   };
   auto ga = grams(a), gb = grams(b);
@@ -182,7 +158,7 @@ Result<Json> validate_upstream_form(const Json& body, const forms::Dictionary* d
       return "";
     }
     const std::string s = *it;
-    if (!valid_utf8(s) || length_cp(s) > max) {
+    if (!forms::utf8_valid(s) || forms::utf8_length(s) > max) {
       add(key, "too_long", std::string(key) + " 最多 " + std::to_string(max) + " 个字",
           std::string(key) + " has at most " + std::to_string(max) + " characters");
       return "";
@@ -217,8 +193,9 @@ Result<Json> validate_upstream_form(const Json& body, const forms::Dictionary* d
         }
       }
       if (!f.contains("label") || !f["label"].is_string() ||
-          f["label"].get<std::string>().empty() || !valid_utf8(f["label"].get<std::string>()) ||
-          length_cp(f["label"].get<std::string>()) > 100) {
+          f["label"].get<std::string>().empty() ||
+          !forms::utf8_valid(f["label"].get<std::string>()) ||
+          forms::utf8_length(f["label"].get<std::string>()) > 100) {
         add(path + ".label", "bad_label", "请填写字段 " + key + " 的名称 label（最多 100 个字）",
             "Field " + key + " needs a label (at most 100 characters)");
         continue;

@@ -6,6 +6,7 @@
 
 #include "dedupe/names.h"
 #include "dedupe/normalize.h"
+#include "forms/normalize.h"
 
 namespace yb::dedupe {
 namespace {
@@ -69,7 +70,7 @@ const char* to_string(Band b) {
 }
 
 int name_distance(std::string_view a, std::string_view b) {
-  auto x = code_points(a), y = code_points(b);
+  auto x = forms::utf8_code_points(a), y = forms::utf8_code_points(b);
   if (x.size() > y.size()) std::swap(x, y);
   if (y.size() - x.size() >= 3) return 3;
   std::vector<int> prev(y.size() + 1), cur(y.size() + 1);
@@ -107,13 +108,14 @@ Score score(const Identity& p, const Identity& c, int same_name_in_block, const 
       add("name", std::max(1.5, 5.0 - std::log2(static_cast<double>(n))));
     } else {
       const int d = name_distance(p.name_key, c.name_key);
-      const size_t len = code_points(p.name_key).size();
+      const size_t len = forms::utf8_code_points(p.name_key).size();
       // Sounds the same (张伟 / 张玮): the commonest slip of a Chinese input method.
       // Two slips only in names of three or more characters (two-character homophones of
       // different people are common: 王伟 / 汪巍).
-      const bool homophone =
-          (d == 1 || (d == 2 && len >= 3)) && len >= 2 && len == code_points(c.name_key).size() &&
-          !name_pinyin(p.name_key).empty() && name_pinyin(p.name_key) == name_pinyin(c.name_key);
+      const bool homophone = (d == 1 || (d == 2 && len >= 3)) && len >= 2 &&
+                             len == forms::utf8_code_points(c.name_key).size() &&
+                             !name_pinyin(p.name_key).empty() &&
+                             name_pinyin(p.name_key) == name_pinyin(c.name_key);
       if (homophone) {
         add("name≈", d == 1 ? 3.5 : 2.5);
       } else if (d == 1 && len >= 2) {

@@ -3,6 +3,8 @@
 #include <array>
 #include <vector>
 
+#include "forms/normalize.h"
+
 namespace yb::dedupe {
 namespace {
 
@@ -43,24 +45,12 @@ bool is_latin(const std::string& s) {
 
 }  // namespace
 
-std::vector<std::string_view> code_points(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-    if (i + n > s.size()) n = 1;
-    out.push_back(s.substr(i, n));
-    i += n;
-  }
-  return out;
-}
-
 std::string normalize_name(std::string_view name) {
   // Tokens are the name's parts; separators and spaces between parts become one dot, except
   // between Latin words, which keep one space ("JOHN SMITH").
   std::vector<std::string> parts(1);
   bool pending_sep = false, pending_dot = false;
-  for (auto cp : code_points(name)) {
+  for (auto cp : forms::utf8_code_points(name)) {
     if (is_space(cp) || is_separator(cp)) {
       if (!parts.back().empty()) {
         pending_sep = true;
@@ -91,8 +81,9 @@ std::string normalize_name(std::string_view name) {
                    is_latin(std::string(1, next.front()));
       if (latin) {
         out += " ";
-      } else if (code_points(prev).size() >= 2 && code_points(next).size() >= 2 &&
-                 code_points(prev).size() + code_points(next).size() >= 5) {
+      } else if (const size_t a = forms::utf8_code_points(prev).size(),
+                 b = forms::utf8_code_points(next).size();
+                 a >= 2 && b >= 2 && a + b >= 5) {
         out += kDot;  // "阿卜杜拉 艾力": a space stands for the missing dot
       }
     } else {
@@ -104,7 +95,7 @@ std::string normalize_name(std::string_view name) {
 
 std::string name_without_separators(std::string_view name) {
   std::string n = normalize_name(name), out;
-  for (auto cp : code_points(n)) {
+  for (auto cp : forms::utf8_code_points(n)) {
     if (cp != kDot && cp != " ") out += cp;
   }
   return out;

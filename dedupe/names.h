@@ -17,7 +17,4 @@ std::string normalize_name(std::string_view name);
 // arrives with no separator at all.
 std::string name_without_separators(std::string_view name);
 
-// Splits UTF-8 into code point strings (invalid bytes pass through one by one).
-std::vector<std::string_view> code_points(std::string_view s);
-
 }  // namespace yb::dedupe

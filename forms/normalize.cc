@@ -49,6 +49,18 @@ size_t utf8_length(std::string_view s) {
   return n;
 }
 
+std::vector<std::string_view> utf8_code_points(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    if (i + n > s.size()) n = 1;
+    out.push_back(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 std::string utf8_substr(std::string_view s, size_t start, size_t len) {
   size_t cp = 0, i = 0, begin = s.size(), end = s.size();
   for (i = 0; i < s.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace yb::forms {
 
@@ -13,6 +14,8 @@ namespace yb::forms {
 bool utf8_valid(std::string_view s);
 // Number of code points (assumes valid UTF-8; counts lead bytes).
 size_t utf8_length(std::string_view s);
+// Splits UTF-8 into code points (invalid bytes pass through one by one).
+std::vector<std::string_view> utf8_code_points(std::string_view s);
 // Substring by code points [start, start+len).
 std::string utf8_substr(std::string_view s, size_t start, size_t len);
 // Maps full-width ASCII variants (U+FF01..U+FF5E) to ASCII and U+3000 to a space.
