@@ -73,21 +73,27 @@ Accounts::Accounts(db::Database& db, const Clock& clock, AccountsOptions opts)
   if (h) dummy_hash_ = *h;
 }
 
+Result<std::map<std::string, OrgUnit>> read_org_units(db::Conn& c) {
+  auto q = c.prepare("SELECT code, name, parent_code, level FROM org_units");
+  if (!q) return q.take_error();
+  std::map<std::string, OrgUnit> out;
+  for (;;) {
+    auto r = q->step();
+    if (!r) return r.take_error();
+    if (!*r) break;
+    OrgUnit u{q->get_text(0), q->get_text(1), q->get_opt_text(2), q->get_text(3)};
+    out[u.code] = std::move(u);
+  }
+  return out;
+}
+
 Status Accounts::load_org_units_locked() {
   if (orgs_loaded_) return ok_status();
-  return db_.with_conn([&](db::Conn& c) -> Status {
-    auto q = c.prepare("SELECT code, name, parent_code, level FROM org_units");
-    if (!q) return q.take_error();
-    for (;;) {
-      auto r = q->step();
-      if (!r) return r.take_error();
-      if (!*r) break;
-      OrgUnit u{q->get_text(0), q->get_text(1), q->get_opt_text(2), q->get_text(3)};
-      orgs_[u.code] = u;
-    }
-    orgs_loaded_ = true;
-    return ok_status();
-  });
+  auto units = db_.with_conn([](db::Conn& c) { return read_org_units(c); });
+  if (!units) return units.take_error();
+  for (auto& [code, unit] : *units) orgs_[code] = std::move(unit);
+  orgs_loaded_ = true;
+  return ok_status();
 }
 
 Status Accounts::add_org_unit(const OrgUnit& u) {

@@ -34,6 +34,9 @@ struct OrgUnit {
   std::string level;  // "province", "city", "county", "township", "village"
 };
 
+// Every org unit stored, by code (read fresh; Accounts keeps its own copy).
+Result<std::map<std::string, OrgUnit>> read_org_units(db::Conn& c);
+
 struct User {
   int64_t id = 0;
   std::string username;

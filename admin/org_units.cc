@@ -261,20 +261,9 @@ Result<Json> OrgUnitAdmin::import_csv(const Caller& c, std::string_view csv, boo
   if (!parsed) return refuse(c, action, parsed.error()).take_error();
   std::vector<OrgCsvRow>& rows = *parsed;
 
-  std::map<std::string, OrgUnit> db_units;
-  auto st = db_.with_conn([&](db::Conn& conn) -> Status {
-    auto q = conn.prepare("SELECT code, name, parent_code, level FROM org_units");
-    if (!q) return q.take_error();
-    for (;;) {
-      auto r = q->step();
-      if (!r) return r.take_error();
-      if (!*r) break;
-      OrgUnit u{q->get_text(0), q->get_text(1), q->get_opt_text(2), q->get_text(3)};
-      db_units[u.code] = u;
-    }
-    return ok_status();
-  });
-  if (!st) return st.take_error();
+  auto stored = db_.with_conn([](db::Conn& conn) { return read_org_units(conn); });
+  if (!stored) return stored.take_error();
+  const std::map<std::string, OrgUnit>& db_units = *stored;
 
   // Parents before children: by level, then code.
   std::stable_sort(rows.begin(), rows.end(), [](const OrgCsvRow& a, const OrgCsvRow& b) {

@@ -83,14 +83,7 @@ void add_admin_routes(Routing& rt) {
       }
       *out = *t;
     }
-    try {
-      if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
-      if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
-    } catch (...) {
-      return rt.send_error(
-          res, Error::make(ErrorKind::kInvalidArgument, "bad_query", "after 和 limit 应为数字",
-                           "after and limit are numbers"));
-    }
+    if (!rt.page_params(req, res, q.after_seq, q.limit)) return;
     rt.reply(res, ca.deliveries(*u, q));
   });
   const std::string deliv = R"(/api/v1/admin/deliveries/(msg_[a-z0-9]{1,40}))";

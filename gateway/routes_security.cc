@@ -136,14 +136,7 @@ void add_security_routes(Routing& rt) {
       if (!t) return rt.send_error(res, bad_query(name));
       (std::string(name) == "from" ? q.from_ms : q.to_ms) = *t;
     }
-    try {
-      if (req.has_param("after")) q.after_seq = std::stoll(req.get_param_value("after"));
-      if (req.has_param("limit")) q.limit = std::stoi(req.get_param_value("limit"));
-    } catch (...) {
-      return rt.send_error(
-          res, Error::make(ErrorKind::kInvalidArgument, "bad_query", "after 和 limit 应为数字",
-                           "after and limit are numbers"));
-    }
+    if (!rt.page_params(req, res, q.after_seq, q.limit)) return;
     auto recs = s.audit.query(q);
     if (!recs) return rt.send_error(res, recs.error());
     Json list = Json::array();

@@ -36,6 +36,10 @@ struct Routing {
   // The caller, if it is a county or system admin; otherwise fills res (401/403).
   std::optional<admin::User> admin_user(const httplib::Request& req, httplib::Response& res);
   void reply(httplib::Response& res, const Result<Json>& r, int ok_status = 200);
+  // Reads the paging parameters ?after= and ?limit= where given; false (and a 400 in res)
+  // when either is not a number.
+  bool page_params(const httplib::Request& req, httplib::Response& res, int64_t& after_seq,
+                   int& limit);
   // The client's address: the socket peer, or for a trusted proxy the last X-Forwarded-For
   // entry it set (defined in routes_security.cc).
   std::string client_addr(const httplib::Request& req) const;
@@ -52,8 +56,8 @@ void add_dashboard_routes(Routing& rt);  // the county dashboard, JSON and SVG c
 void add_subject_routes(Routing& rt);    // subjects lookup/search/match, duplicate review
 void add_web_routes(Routing& rt);        // the cadre's web pages (routes_web.cc, gateway/web/)
 void add_admin_page_routes(Routing& rt);  // the admin console's pages (routes_admin_pages.cc)
-void add_security_routes(Routing& rt);   // users, audit, metrics, config, upstream hosts
-                                         // (routes_security.cc)
+void add_security_routes(Routing& rt);    // users, audit, metrics, config, upstream hosts
+                                          // (routes_security.cc)
 void add_form_routes(
     Routing& rt);  // dictionary, forms, upstream forms, org units (routes_forms.cc)
 

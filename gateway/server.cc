@@ -123,6 +123,19 @@ std::optional<admin::User> Routing::authenticate(const httplib::Request& req,
 }
 
 // The caller, if it is a county or system admin; otherwise fills res (401/403).
+bool Routing::page_params(const httplib::Request& req, httplib::Response& res, int64_t& after_seq,
+                          int& limit) {
+  try {
+    if (req.has_param("after")) after_seq = std::stoll(req.get_param_value("after"));
+    if (req.has_param("limit")) limit = std::stoi(req.get_param_value("limit"));
+  } catch (...) {
+    send_error(res, Error::make(ErrorKind::kInvalidArgument, "bad_query", "after 和 limit 应为数字",
+                                "after and limit are numbers"));
+    return false;
+  }
+  return true;
+}
+
 std::optional<admin::User> Routing::admin_user(const httplib::Request& req,
                                                httplib::Response& res) {
   auto u = authenticate(req, res);
