@@ -1,4 +1,5 @@
-// Password hashing (argon2id), tokens and digests, over libsodium. Thread-safe.
+// Password hashing (argon2id), tokens and digests, over libsodium (SHA-256 over OpenSSL, which
+// uses the CPU's SHA instructions). Thread-safe.
 #pragma once
 
 #include <cstdint>
