@@ -1,5 +1,6 @@
 #include "core/json_text.h"
 
+#include <cstring>
 #include <utility>
 
 namespace yb {
@@ -35,24 +36,63 @@ std::pair<size_t, bool> utf8_sequence(std::string_view s, size_t i) {
   return {k, k == n};
 }
 
+bool continuation(unsigned char b) { return (b & 0xC0) == 0x80; }
+
+// True when none of the 8 bytes at p needs a look: all ASCII, none below 0x20, no quote, no
+// backslash (word-at-a-time tests for "has a byte less than n" and "has a zero byte").
+bool plain8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+  const uint64_t control = (w - 0x20 * k01) & ~w & k80;
+  const uint64_t q = w ^ (0x22 * k01), b = w ^ (0x5C * k01);
+  const uint64_t quote = (q - k01) & ~q & k80, backslash = (b - k01) & ~b & k80;
+  return ((w & k80) | control | quote | backslash) == 0;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
-  for (size_t i = 0; i < s.size();) {
+  // Bytes that need no escaping are copied in runs: [run, i) is the current one.
+  size_t run = 0, i = 0;
+  const size_t size = s.size();
+  while (i < size) {
+    if (i + 8 <= size && plain8(s.data() + i)) {
+      i += 8;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
+      // The common well-formed sequences first (most Chinese and Uyghur text): any
+      // continuation bytes do after these leads (E0 and ED limit their second byte).
+      if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < size &&
+          continuation(static_cast<unsigned char>(s[i + 1])) &&
+          continuation(static_cast<unsigned char>(s[i + 2]))) {
+        i += 3;
+        continue;
+      }
+      if (c >= 0xC2 && c <= 0xDF && i + 1 < size &&
+          continuation(static_cast<unsigned char>(s[i + 1]))) {
+        i += 2;
+        continue;
+      }
       const auto [n, whole] = utf8_sequence(s, i);
-      if (whole) {
-        out.append(s.substr(i, n));
-      } else {
+      if (!whole) {
+        out.append(s.data() + run, i - run);
         out += "\xEF\xBF\xBD";
+        run = i + n;
       }
       i += n;
       continue;
     }
+    out.append(s.data() + run, i - run);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -76,17 +116,68 @@ void append_json_string(std::string& out, std::string_view s) {
         out += "\\f";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
     }
-    ++i;
+    run = ++i;
   }
+  out.append(s.data() + run, i - run);
   out.push_back('"');
+}
+
+void append_json(std::string& out, const nlohmann::json& j) {
+  using Json = nlohmann::json;
+  switch (j.type()) {
+    case Json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [k, v] : j.get_ref<const Json::object_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, k);
+        out.push_back(':');
+        append_json(out, v);
+      }
+      out.push_back('}');
+      return;
+    }
+    case Json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& v : j.get_ref<const Json::array_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json(out, v);
+      }
+      out.push_back(']');
+      return;
+    }
+    case Json::value_t::string:
+      append_json_string(out, j.get_ref<const std::string&>());
+      return;
+    case Json::value_t::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case Json::value_t::number_integer:
+      out += std::to_string(j.get<int64_t>());
+      return;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(j.get<uint64_t>());
+      return;
+    case Json::value_t::null:
+      out += "null";
+      return;
+    default:  // floating point (nlohmann's shortest form), binary, discarded: as dump() has it
+      out += j.dump();
+      return;
+  }
+}
+
+std::string json_dump(const nlohmann::json& j) {
+  std::string out;
+  append_json(out, j);
+  return out;
 }
 
 void JsonWriter::before_value() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/json_text.h"
 #include "dedupe/normalize.h"
 
 namespace yb::dedupe {
@@ -371,18 +372,18 @@ SubjectPlan plan_subjects(const forms::Form& form, const Json& values,
   plan.has_main = person.contains("person.name") || person.contains("person.id_number");
   if (plan.has_main) {
     plan.main = identity(person);
-    plan.main_fields = person.dump();
+    plan.main_fields = json_dump(person);
     plan.has_household = !household.empty() || !members.empty();
     if (plan.has_household) {
       plan.household.name = plan.main.name;
       plan.household.name_key = plan.main.name_key;
       plan.household.org_code = org_code;
-      plan.household_fields = household.dump();
+      plan.household_fields = json_dump(household);
     }
   }
   for (const auto& m : members) {
     if (!m.contains("person.name") && !m.contains("person.id_number")) continue;
-    plan.members.emplace_back(identity(m), m.dump());
+    plan.members.emplace_back(identity(m), json_dump(m));
   }
   return plan;
 }

@@ -4,6 +4,7 @@
 
 #include "connectors/delivery/signing.h"
 #include "core/crypto.h"
+#include "core/json_text.h"
 
 namespace yb::connectors {
 
@@ -67,7 +68,7 @@ std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& 
       p.status = "skipped";
     } else {
       p.status = "pending";
-      p.payload = (**r).dump();
+      p.payload = json_dump(**r);
       p.entries = count_entries(**r);
     }
     out.push_back(std::move(p));

@@ -2,6 +2,7 @@
 // plain, hostile and broken strings; commas and nesting placed right.
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -56,6 +57,26 @@ TEST_CASE("random bytes: the same text as nlohmann, always valid JSON") {
   }
 }
 
+TEST_CASE("one byte that needs a look, at every place in runs of plain text") {
+  // Plain text is scanned 8 bytes at a time: a special byte must be seen at any offset.
+  const std::string specials[] = {
+      "\"",       "\\",       "\n",   std::string(1, '\0'), "\x1f",
+      "\x7f",     " ",        "~",    "\xe5\xbc\xa0",       "\xed\xa0\x80",
+      "\xe0\x80", "\xc3\xa9", "\xff", "\xf0\x9f\x98\x80",   "\xe5\xbc"};
+  for (size_t len = 0; len <= 24; ++len) {
+    for (size_t at = 0; at <= len; ++at) {
+      for (const auto& sp : specials) {
+        std::string s(len, 'a');
+        s.insert(at, sp);
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(sp);
+        REQUIRE(ours(s) == reference(s));
+      }
+    }
+  }
+}
+
 TEST_CASE("the writer places commas and nests containers") {
   JsonWriter w;
   w.begin_object().key("a").value(1).key("b").begin_array();
@@ -65,4 +86,69 @@ TEST_CASE("the writer places commas and nests containers") {
   const std::string text = w.take();
   CHECK(text == R"({"a":1,"b":["x",true,null,{},[]],"c":{"k":[1,2]},"d":-9007199254740993})");
   CHECK(Json::parse(text)["d"].get<int64_t>() == -9007199254740993);
+}
+
+TEST_CASE("json_dump writes the text dump() writes, for every kind of value") {
+  const Json docs[] = {
+      Json::parse(R"({"b":1,"a":[true,false,null],"c":{"z":"张三","y":""}})"),
+      Json::parse(R"([1.5, -0.0, 1e300, 3.0, 0.1, -2.5e-8, 123456789012345678])"),
+      Json(int64_t{-9223372036854775807} - 1),
+      Json(uint64_t{18446744073709551615U}),
+      Json::object(),
+      Json::array(),
+      Json(nullptr),
+      Json("quote \" and \\ and \n and \x01"),
+      Json{{"key \"quoted\"", Json::array({Json::object(), Json::array()})},
+           {"阿依古丽", {{"nested", {{"deeper", 1}}}}}},
+  };
+  for (const auto& j : docs) {
+    CAPTURE(j.dump());
+    CHECK(json_dump(j) == j.dump());
+  }
+}
+
+TEST_CASE("json_dump of random documents: the same text as dump()") {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> pick(0, 9), len(0, 12);
+  const std::string words[] = {"", "a", "张三", "ئۇيغۇر", "\"", "\\", "\t", "x y", "😀", "\x1f"};
+  std::function<Json(int)> make = [&](int depth) -> Json {
+    switch (depth > 3 ? pick(rng) % 6 : pick(rng)) {
+      case 0:
+        return Json(nullptr);
+      case 1:
+        return Json(pick(rng) % 2 == 0);
+      case 2:
+        return Json(static_cast<int64_t>(rng()) - (int64_t{1} << 31));
+      case 3:
+        return Json(static_cast<double>(rng()) / 7.0);
+      case 4:
+        return Json(words[pick(rng)] + words[pick(rng)]);
+      case 5:
+        return Json(static_cast<uint64_t>(rng()) << 20);
+      case 6:
+      case 7: {
+        Json o = Json::object();
+        for (int i = len(rng); i > 0; --i)
+          o[words[pick(rng)] + std::to_string(i)] = make(depth + 1);
+        return o;
+      }
+      default: {
+        Json a = Json::array();
+        for (int i = len(rng); i > 0; --i) a.push_back(make(depth + 1));
+        return a;
+      }
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const Json j = make(0);
+    CAPTURE(i);
+    REQUIRE(json_dump(j) == j.dump());
+  }
+}
+
+TEST_CASE("json_dump replaces what is not UTF-8 where dump() would throw") {
+  const Json j = {{"name", "\xff\xfe bad"}};
+  CHECK_THROWS(j.dump());
+  CHECK(json_dump(j) == j.dump(-1, ' ', false, Json::error_handler_t::replace));
+  CHECK(Json::parse(json_dump(j))["name"] == "\xEF\xBF\xBD\xEF\xBF\xBD bad");
 }
