@@ -31,6 +31,8 @@ struct Routing {
   void send_error(httplib::Response& res, const Error& e);
   // Decodes a JSON object body, or fills res with 400 and returns nullopt.
   std::optional<Json> json_body(const httplib::Request& req, httplib::Response& res);
+  // The same for any text: a JSON object within the depth limit, or kInvalidArgument.
+  Result<Json> parse_json_object(const std::string& text) const;
   // The user behind the bearer token, or fills res with 401.
   std::optional<admin::User> authenticate(const httplib::Request& req, httplib::Response& res);
   // The caller, if it is a county or system admin; otherwise fills res (401/403).

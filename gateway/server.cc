@@ -88,24 +88,28 @@ void Routing::send_error(httplib::Response& res, const Error& e) {
 }
 
 // Decodes a JSON object body, or fills res with 400 and returns nullopt.
-std::optional<nlohmann::json> Routing::json_body(const httplib::Request& req,
-                                                 httplib::Response& res) {
-  if (!json_depth_within(req.body, opts.max_json_depth)) {
-    send_error(res, bad_json("nested deeper than " + std::to_string(opts.max_json_depth)));
-    return std::nullopt;
+Result<nlohmann::json> Routing::parse_json_object(const std::string& text) const {
+  if (!json_depth_within(text, opts.max_json_depth)) {
+    return bad_json("nested deeper than " + std::to_string(opts.max_json_depth));
   }
   Json j;
   try {
-    j = Json::parse(req.body);
+    j = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    send_error(res, bad_json("byte " + std::to_string(e.byte)));
-    return std::nullopt;
+    return bad_json("byte " + std::to_string(e.byte));
   }
-  if (!j.is_object()) {
-    send_error(res, bad_json("expected an object"));
-    return std::nullopt;
-  }
+  if (!j.is_object()) return bad_json("expected an object");
   return j;
+}
+
+std::optional<nlohmann::json> Routing::json_body(const httplib::Request& req,
+                                                 httplib::Response& res) {
+  auto j = parse_json_object(req.body);
+  if (!j) {
+    send_error(res, j.error());
+    return std::nullopt;
+  }
+  return std::move(*j);
 }
 
 // The user behind the bearer token, or fills res with 401.
@@ -230,11 +234,12 @@ struct Server::Impl : Routing {
             res, Error::make(ErrorKind::kForbidden, "role_forbidden",
                              "审计员只能查看，不能提交信息", "Auditors read; they cannot submit"));
       }
-      auto body = json_body(req, res);
-      if (!body) return;
-      auto decoded = intake::decode_submit_request(std::move(*body));
-      if (!decoded) return send_error(res, decoded.error());
-      auto receipt = s.submissions.submit(*user, *decoded);
+      auto receipt = s.submissions.submit_body(
+          *user, req.body, [this](const std::string& text) -> Result<intake::SubmitRequest> {
+            auto body = parse_json_object(text);
+            if (!body) return body.take_error();
+            return intake::decode_submit_request(std::move(*body));
+          });
       if (!receipt) return send_error(res, receipt.error());
       send_json_text(res, receipt->replayed ? 200 : 201, receipt->to_json_text());
     });

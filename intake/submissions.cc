@@ -241,20 +241,40 @@ std::optional<SubmissionService::RecentReceipts::Entry> SubmissionService::Recen
   return it->second;
 }
 
+std::optional<std::pair<std::string, SubmissionService::RecentReceipts::Entry>>
+SubmissionService::RecentReceipts::find_body(const std::string& body_key) {
+  std::lock_guard lk(mu_);
+  auto k = keys_.find(body_key);
+  if (k == keys_.end()) return std::nullopt;
+  auto it = entries_.find(k->second);
+  if (it == entries_.end()) return std::nullopt;
+  return std::pair{k->second, it->second};
+}
+
 void SubmissionService::RecentReceipts::put(const std::string& key, const std::string& content_hash,
-                                            const Receipt& r,
-                                            std::optional<uint64_t> deliveries_at) {
-  Entry e{content_hash, r, deliveries_at};
+                                            const Receipt& r, std::optional<uint64_t> deliveries_at,
+                                            const std::string& body_key) {
+  Entry e{content_hash, r, deliveries_at, body_key};
   if (!deliveries_at) e.receipt.deliveries.clear();
   e.receipt.subjects.clear();
   e.receipt.replayed = true;
   std::lock_guard lk(mu_);
-  if (!entries_.insert_or_assign(key, std::move(e)).second) return;  // known: keep its place
-  order_.push_back(key);
-  if (order_.size() > kCapacity) {
-    entries_.erase(order_.front());
-    order_.pop_front();
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    // Known: keep its place; the body last sent for it is the one a resend repeats.
+    if (it->second.body_key != body_key) keys_.erase(it->second.body_key);
+    it->second = std::move(e);
+  } else {
+    entries_.emplace(key, std::move(e));
+    order_.push_back(key);
+    if (order_.size() > kCapacity) {
+      auto old = entries_.find(order_.front());
+      keys_.erase(old->second.body_key);
+      entries_.erase(old);
+      order_.pop_front();
+    }
   }
+  if (!body_key.empty()) keys_.insert_or_assign(body_key, key);
 }
 
 void SubmissionService::RecentReceipts::refresh(
@@ -269,6 +289,16 @@ void SubmissionService::RecentReceipts::refresh(
   }
   it->second.receipt.deliveries = deliveries;
   it->second.deliveries_at = deliveries_at;
+}
+
+Receipt SubmissionService::recent_answer(const std::string& key, RecentReceipts::Entry&& known) {
+  // Its deliveries as last read, unless any delivery has changed since.
+  const auto now_at = connectors::delivery_changes(db_);
+  if (!known.deliveries_at || known.deliveries_at != now_at) {
+    const auto at = load_deliveries(known.receipt, /*burden=*/false);
+    recent_.refresh(key, known.receipt.deliveries, at);
+  }
+  return std::move(known.receipt);
 }
 
 std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
@@ -290,7 +320,26 @@ std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
   });
 }
 
+Result<Receipt> SubmissionService::submit_body(const admin::User& author, const std::string& body,
+                                               const Decoder& decode) {
+  // The digest of the bytes as sent, per author; "body\n" keeps these keys apart from the
+  // client_id keys (which start with the author's number) in the in-flight set.
+  const std::string body_key = std::to_string(author.id) + '\n' + crypto::sha256_hex(body);
+  InFlightGuard flight(in_flight_, "body\n" + body_key);
+  if (auto known = recent_.find_body(body_key)) {
+    return recent_answer(known->first, std::move(known->second));
+  }
+  auto req = decode(body);
+  if (!req) return req.take_error();
+  return submit(author, *req, body_key);
+}
+
 Result<Receipt> SubmissionService::submit(const admin::User& author, const SubmitRequest& req) {
+  return submit(author, req, "");
+}
+
+Result<Receipt> SubmissionService::submit(const admin::User& author, const SubmitRequest& req,
+                                          const std::string& body_key) {
   auto form = catalog_.published_form(req.form_id);
   if (!form) {
     if (form.error().kind == ErrorKind::kNotFound) {
@@ -318,8 +367,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
                        "You may only submit for your own area; check org_unit");
   }
   // The idempotency key covers what the client sent, in canonical (sorted-key) form.
-  // (dump() writes object keys sorted, so equal content gives equal text.)
-  std::string hashed = req.form_id + '\n' + org + '\n' + req.values.dump();
+  // (json_dump() writes object keys sorted, so equal content gives equal text.)
+  std::string hashed = req.form_id + '\n' + org + '\n' + json_dump(req.values);
   if (!req.channel.empty()) hashed += '\n' + req.channel + '\n' + req.paper_ref;
   if (req.supersedes) hashed += "\nsupersedes " + std::to_string(*req.supersedes);
   const std::string hash = crypto::sha256_hex(hashed);
@@ -332,13 +381,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   InFlightGuard flight(in_flight_, key);
   if (auto known = recent_.find(key)) {
     if (known->content_hash != hash) return conflict();
-    // Its deliveries as last read, unless any delivery has changed since.
-    const auto now_at = connectors::delivery_changes(db_);
-    if (!known->deliveries_at || known->deliveries_at != now_at) {
-      const auto at = load_deliveries(known->receipt, /*burden=*/false);
-      recent_.refresh(key, known->receipt.deliveries, at);
-    }
-    return std::move(known->receipt);
+    return recent_answer(key, std::move(*known));
   }
   forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
   auto values = forms::validate(**form, req.values, vo);
@@ -348,12 +391,12 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (auto prev = find_by_client_id(author.id, req.client_id, &stored_hash)) {
       if (stored_hash != hash) return conflict();
       const auto at = load_deliveries(*prev);
-      recent_.put(key, stored_hash, *prev, at);
+      recent_.put(key, stored_hash, *prev, at, body_key);
       return *prev;
     }
     return values.take_error();
   }
-  const std::string values_text = values->dump();
+  const std::string values_text = json_dump(*values);
 
   // The payload each upstream will get is rendered now and frozen with the submission.
   auto snap = connectors_.snapshot();
@@ -438,7 +481,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   if (is_conflict) return conflict();
   if (out.replayed) {
     const auto at = load_deliveries(out);
-    recent_.put(key, hash, out, at);
+    recent_.put(key, hash, out, at, body_key);
     return out;
   }
   bool any_pending = false;
@@ -454,7 +497,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   }
   std::sort(out.deliveries.begin(), out.deliveries.end(),
             [](const auto& a, const auto& b) { return a.connector < b.connector; });
-  recent_.put(key, hash, out, planned_at);
+  recent_.put(key, hash, out, planned_at, body_key);
   if (any_pending && on_deliveries_) on_deliveries_();
   return out;
 }

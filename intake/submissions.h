@@ -96,6 +96,14 @@ class SubmissionService {
   // author's scope, kValidation listing every problem, kNotFound for an unknown form.
   Result<Receipt> submit(const admin::User& author, const SubmitRequest& req);
 
+  // The same from the request body as sent; `decode` turns the text into a request. A body
+  // equal byte for byte to one the same author sent recently is a resend of that answer (an
+  // offline queue or a retry sends the very same bytes): it is answered from the recent
+  // receipt without being decoded. Copies racing each other wait for the first, as in submit().
+  using Decoder = std::function<Result<SubmitRequest>(const std::string& body)>;
+  Result<Receipt> submit_body(const admin::User& author, const std::string& body,
+                              const Decoder& decode);
+
   // A stored submission, if it lies within the reader's scope (kNotFound otherwise, so that
   // existence is not revealed).
   Result<StoredSubmission> get(const admin::User& reader, int64_t id);
@@ -115,6 +123,9 @@ class SubmissionService {
   // that received the person get an update of the same record (corrections.cc).
   Status check_supersedes(db::Conn& c, const admin::User& author, const std::string& form_id,
                           int64_t earlier, std::vector<connectors::PlannedDelivery>& planned);
+  // submit(), remembering the answer under body_key too when it is not empty.
+  Result<Receipt> submit(const admin::User& author, const SubmitRequest& req,
+                         const std::string& body_key);
   std::optional<Receipt> find_by_client_id(int64_t author_id, const std::string& client_id,
                                            std::string* content_hash);
 
@@ -144,18 +155,22 @@ class SubmissionService {
   // Recently stored answers, so that a resend is answered without reading its submission:
   // what is fixed about them, and their deliveries as of a count of delivery changes
   // (connectors::delivery_changes), reused while that count stands still. Bounded; the oldest
-  // entry goes first. Keyed like InFlight.
+  // entry goes first. Keyed like InFlight, and findable by the digest of the body last sent
+  // for them (submit_body).
   class RecentReceipts {
    public:
     struct Entry {
       std::string content_hash;
       Receipt receipt;  // without subjects; deliveries only when deliveries_at is set
       std::optional<uint64_t> deliveries_at;
+      std::string body_key;  // "" when not sent through submit_body
     };
     std::optional<Entry> find(const std::string& key);
+    // The entry last stored with this body key, and its key.
+    std::optional<std::pair<std::string, Entry>> find_body(const std::string& body_key);
     // Keeps r's deliveries when deliveries_at is set: the count read before they were.
     void put(const std::string& key, const std::string& content_hash, const Receipt& r,
-             std::optional<uint64_t> deliveries_at);
+             std::optional<uint64_t> deliveries_at, const std::string& body_key);
     // Newer deliveries for a known entry, read after the count deliveries_at.
     void refresh(const std::string& key, const std::vector<connectors::DeliveryView>& deliveries,
                  std::optional<uint64_t> deliveries_at);
@@ -163,10 +178,13 @@ class SubmissionService {
    private:
     static constexpr size_t kCapacity = 8192;
     std::mutex mu_;
-    std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
-    std::deque<std::string> order_;                   // GUARDED_BY(mu_), oldest first
+    std::unordered_map<std::string, Entry> entries_;     // GUARDED_BY(mu_)
+    std::unordered_map<std::string, std::string> keys_;  // GUARDED_BY(mu_), body key -> key
+    std::deque<std::string> order_;                      // GUARDED_BY(mu_), oldest first
   };
   RecentReceipts recent_;
+  // A recent answer as it stands now: its deliveries re-read if any delivery changed since.
+  Receipt recent_answer(const std::string& key, RecentReceipts::Entry&& known);
 
   dedupe::SubjectRegistry* subjects_;  // null: no subject registry (records nothing)
 };

@@ -147,6 +147,53 @@ TEST_CASE("submit: 201 with an id, replay 200 with the same receipt, other conte
   CHECK(body_of(r)["id"] != receipt["id"]);
 }
 
+TEST_CASE(
+    "submit: a resend of the same bytes, or of the same content in other bytes, is a replay") {
+  TestGateway gw;
+  auto tok = gw.login("cadre1");
+  const Json body = submission("bytes-1", 4);
+  const std::string text = body.dump();
+  auto first = gw.post("/api/v1/submissions", text, tok);
+  REQUIRE(first);
+  REQUIRE_MESSAGE(first->status == 201, first->body);
+  const Json id = body_of(first)["id"];
+
+  // The very bytes again (answered without decoding them), then the same content laid out
+  // differently (indented, so decoded and compared by content), then the first bytes again.
+  for (const std::string& resend : {text, body.dump(2), text}) {
+    auto r = gw.post("/api/v1/submissions", resend, tok);
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 200, r->body);
+    CHECK(body_of(r)["id"] == id);
+    CHECK(body_of(r)["deliveries"] == body_of(first)["deliveries"]);
+  }
+  // Other content under the client_id is still a conflict after all those replays.
+  Json changed = body;
+  changed["values"]["person.name"] = "王秀英";
+  check_error_shape(gw.post("/api/v1/submissions", changed.dump(), tok), 409, "client_id_conflict");
+
+  // The same bytes from another cadre are that cadre's own answer (in their own village).
+  auto other = gw.post("/api/v1/submissions", text, gw.login("cadre2"));
+  REQUIRE(other);
+  CHECK_MESSAGE(other->status == 201, other->body);
+  CHECK(body_of(other)["id"] != id);
+  CHECK(body_of(other)["org_unit"] == "130111100201");
+
+  // A refused body is refused again when resent as it was: nothing about it was remembered.
+  Json bad = submission("bytes-2", 4);
+  bad["values"]["person.id_number"] = "110101199003070000";
+  for (int i = 0; i < 2; ++i) {
+    auto r = gw.post("/api/v1/submissions", bad.dump(), tok);
+    REQUIRE(r);
+    CHECK(r->status == 422);
+  }
+  const int64_t rows = gw.app().database().with_conn([](db::Conn& c) -> int64_t {
+    auto q = c.prepare("SELECT COUNT(*) FROM submissions WHERE client_id LIKE 'bytes-%'");
+    return q && q->step().ok() ? q->get_int(0) : -1;
+  });
+  CHECK(rows == 2);
+}
+
 TEST_CASE("submit: a resend shows its deliveries as they are now, not as they were first sent") {
   auto fake = std::make_unique<test::FakeHttp>();
   TestGateway gw({}, std::move(fake));
