@@ -1,5 +1,6 @@
 #include "core/json_text.h"
 
+#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -180,47 +181,58 @@ std::string json_dump(const nlohmann::json& j) {
   return out;
 }
 
+// A comma goes before a value or key unless it opens its container or follows a key.
 void JsonWriter::before_value() {
   if (after_key_) {
     after_key_ = false;
     return;
   }
-  if (!first_.empty()) {
-    if (!first_.back()) out_.push_back(',');
-    first_.back() = false;
-  }
+  if (need_comma_) out_.push_back(',');
+  need_comma_ = true;
 }
 
 JsonWriter& JsonWriter::begin_object() {
   before_value();
   out_.push_back('{');
-  first_.push_back(true);
+  need_comma_ = false;
   return *this;
 }
 
 JsonWriter& JsonWriter::end_object() {
   out_.push_back('}');
-  first_.pop_back();
+  need_comma_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::begin_array() {
   before_value();
   out_.push_back('[');
-  first_.push_back(true);
+  need_comma_ = false;
   return *this;
 }
 
 JsonWriter& JsonWriter::end_array() {
   out_.push_back(']');
-  first_.pop_back();
+  need_comma_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::key(std::string_view k) {
   before_value();
-  append_json_string(out_, k);
-  out_.push_back(':');
+  // Keys are mostly short ASCII names: copied as they are when nothing in them needs escaping.
+  bool plain = true;
+  for (char ch : k) {
+    const auto c = static_cast<unsigned char>(ch);
+    plain = plain && c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  }
+  if (plain) {
+    out_.push_back('"');
+    out_.append(k);
+    out_ += "\":";
+  } else {
+    append_json_string(out_, k);
+    out_.push_back(':');
+  }
   after_key_ = true;
   return *this;
 }
@@ -233,7 +245,9 @@ JsonWriter& JsonWriter::value(std::string_view s) {
 
 JsonWriter& JsonWriter::value(int64_t n) {
   before_value();
-  out_ += std::to_string(n);
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out_.append(buf, r.ptr);
   return *this;
 }
 

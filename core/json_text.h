@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +43,7 @@ class JsonWriter {
  private:
   void before_value();
   std::string out_;
-  std::vector<bool> first_;  // per open container: nothing written in it yet
+  bool need_comma_ = false;  // something was written in the open container
   bool after_key_ = false;
 };
 

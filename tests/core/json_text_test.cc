@@ -2,6 +2,7 @@
 // plain, hostile and broken strings; commas and nesting placed right.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -151,4 +152,23 @@ TEST_CASE("json_dump replaces what is not UTF-8 where dump() would throw") {
   CHECK_THROWS(j.dump());
   CHECK(json_dump(j) == j.dump(-1, ' ', false, Json::error_handler_t::replace));
   CHECK(Json::parse(json_dump(j))["name"] == "\xEF\xBF\xBD\xEF\xBF\xBD bad");
+}
+
+TEST_CASE("the writer escapes keys that need it and writes every integer") {
+  JsonWriter w;
+  w.begin_array().begin_object().key("plain").value(int64_t{INT64_MIN});
+  w.key("quote \" key").value(int64_t{INT64_MAX}).key("姓名").value("张三");
+  w.key("line\nbreak").begin_array().end_array().key("").value(0).end_object();
+  w.begin_object().end_object().value(-1).end_array();
+  const std::string text = w.take();
+  const Json expected = Json::array({{{"plain", INT64_MIN},
+                                      {"quote \" key", INT64_MAX},
+                                      {"姓名", "张三"},
+                                      {"line\nbreak", Json::array()},
+                                      {"", 0}},
+                                     Json::object(),
+                                     -1});
+  CHECK(Json::parse(text) == expected);
+  CHECK(text.find("\"quote \\\" key\":") != std::string::npos);
+  CHECK(text.find("\"line\\nbreak\":[]") != std::string::npos);
 }
