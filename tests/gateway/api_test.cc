@@ -167,6 +167,27 @@ TEST_CASE(
     CHECK(body_of(r)["id"] == id);
     CHECK(body_of(r)["deliveries"] == body_of(first)["deliveries"]);
   }
+  // Under a new version of the form whose rules it no longer meets, the same bytes are still
+  // the answer stored under version 1.
+  Json def = Json::parse(admin::demo_form_json());
+  for (auto& sec : def["sections"]) {
+    for (auto& f : sec["fields"]) {
+      if (f["field"] == "person.phone") f["required"] = true;
+    }
+  }
+  def["version"] = 2;
+  REQUIRE(gw.app().catalog().put_form(def, forms::FormStatus::kPublished).ok());
+  Json no_phone = submission("bytes-3", 4);
+  no_phone["values"].erase("person.phone");
+  auto stored = gw.post("/api/v1/submissions", no_phone.dump(), tok);
+  REQUIRE(stored);
+  CHECK(stored->status == 422);  // a new answer must meet version 2
+  auto under_v2 = gw.post("/api/v1/submissions", text, tok);
+  REQUIRE(under_v2);
+  CHECK_MESSAGE(under_v2->status == 200, under_v2->body);
+  CHECK(body_of(under_v2)["id"] == id);
+  CHECK(body_of(under_v2)["form_version"] == 1);
+
   // Other content under the client_id is still a conflict after all those replays.
   Json changed = body;
   changed["values"]["person.name"] = "王秀英";
