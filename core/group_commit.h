@@ -5,11 +5,14 @@
 //
 // WAL checkpoints run on a second thread (PASSIVE, about once a second), not inside the
 // writer's COMMIT as SQLite's automatic checkpoint would: copying the WAL back into the
-// database file then never stalls the requests waiting on a commit.
+// database file then never stalls the requests waiting on a commit. After each such pass the
+// writer copies the few frames appended meanwhile, between two batches, so that the WAL is
+// started over instead of growing for as long as the load lasts.
 //
 // Thread-safe. Jobs run on the writer thread, one at a time, and must not block on other jobs.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -57,6 +60,7 @@ class GroupCommitWriter {
   Stats stats_;                            // GUARDED_BY(mu_)
   std::thread thread_;
   std::thread checkpoint_thread_;
+  std::atomic<bool> catch_up_{false};  // a checkpoint pass ended: the writer copies the rest
 };
 
 }  // namespace yb::db

@@ -3,6 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -83,4 +87,41 @@ TEST_CASE("after stop, run answers unavailable and queued work was finished") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().kind == ErrorKind::kUnavailable);
   CHECK(count_orgs(**d) == 1);
+}
+
+namespace {
+// The WAL header's checkpoint sequence number: SQLite adds one each time it starts the WAL
+// over from its beginning (https://sqlite.org/fileformat2.html#walformat).
+uint32_t wal_restarts(const std::string& wal_path) {
+  std::FILE* f = std::fopen(wal_path.c_str(), "rb");
+  if (!f) return 0;
+  unsigned char h[16] = {};
+  const size_t n = std::fread(h, 1, sizeof h, f);
+  std::fclose(f);
+  if (n < sizeof h) return 0;
+  return uint32_t{h[12]} << 24 | uint32_t{h[13]} << 16 | uint32_t{h[14]} << 8 | h[15];
+}
+}  // namespace
+
+TEST_CASE("under a steady stream of writes the WAL is started over, not grown for ever") {
+  test::TempDir dir;
+  const std::string path = dir.file("a.db");
+  auto d = db::Database::open(path, {});
+  REQUIRE(d.ok());
+  auto w = db::GroupCommitWriter::start(**d);
+  REQUIRE(w.ok());
+  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "first"); }).ok());
+  const uint32_t before = wal_restarts(path + "-wal");
+  // Writes one after another, with no pause for the checkpoint thread to catch up: the WAL
+  // must still be started over once a checkpoint pass (about once a second) has run. The
+  // deadline only bounds a failure.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  int i = 0;
+  while (wal_restarts(path + "-wal") == before && std::chrono::steady_clock::now() < deadline) {
+    const std::string code = "o" + std::to_string(i++);
+    REQUIRE((*w)->run([&](db::Conn& c) { return insert_org(c, code); }).ok());
+  }
+  CHECK(wal_restarts(path + "-wal") != before);
+  (*w)->stop();
+  CHECK(count_orgs(**d) == i + 1);
 }
