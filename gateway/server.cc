@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/json_text.h"
 #include "gateway/http_errors.h"
 #include "gateway/routing.h"
 
@@ -35,7 +36,8 @@ Error bad_json(const std::string& why) {
 }  // namespace
 
 void send_json(httplib::Response& res, int status, const Json& body) {
-  send_json_text(res, status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  // The text dump() writes, with what is not UTF-8 replaced (core/json_text.h).
+  send_json_text(res, status, json_dump(body));
 }
 
 void send_json_text(httplib::Response& res, int status, std::string body) {
