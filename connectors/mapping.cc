@@ -175,15 +175,10 @@ std::string format_fixed(double d, int decimals) {
   return s;
 }
 
-std::string two(int n) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", n);
-  return buf;
-}
-
+// iso is "YYYY-MM-DD" (normalize_date's output), so its parts are already zero-padded.
 std::string format_date(const std::vector<DateTok>& toks, const std::string& iso) {
-  const int m = std::atoi(iso.substr(5, 2).c_str());
-  const int d = std::atoi(iso.substr(8, 2).c_str());
+  const int m = (iso[5] - '0') * 10 + (iso[6] - '0');
+  const int d = (iso[8] - '0') * 10 + (iso[9] - '0');
   std::string out;
   for (const auto& t : toks) {
     switch (t.kind) {
@@ -191,16 +186,16 @@ std::string format_date(const std::vector<DateTok>& toks, const std::string& iso
         out += t.lit;
         break;
       case DateTok::Kind::kYYYY:
-        out += iso.substr(0, 4);
+        out.append(iso, 0, 4);
         break;
       case DateTok::Kind::kMM:
-        out += two(m);
+        out.append(iso, 5, 2);
         break;
       case DateTok::Kind::kM:
         out += std::to_string(m);
         break;
       case DateTok::Kind::kDD:
-        out += two(d);
+        out.append(iso, 8, 2);
         break;
       case DateTok::Kind::kD:
         out += std::to_string(d);

@@ -228,6 +228,11 @@ Database::Lease::~Lease() {
 Database::~Database() = default;
 
 Result<std::unique_ptr<Conn>> Database::open_conn() {
+  // SQLite's memory statistics (on by default) take a process-wide mutex on every allocation
+  // it makes; nothing here reads them. Only settable before SQLite is first used, so a
+  // process that used it already keeps them on (the call then fails harmlessly).
+  static const bool no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)no_memstatus;
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path_.c_str(), &raw,

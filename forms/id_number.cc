@@ -1,7 +1,5 @@
 #include "forms/id_number.h"
 
-#include <cstdio>
-
 #include "forms/normalize.h"
 
 namespace yb::forms {
@@ -50,9 +48,12 @@ IdParse parse_id_number(std::string_view input) {
     out.problem = IdProblem::kFormat;
     return out;
   }
-  const int y = std::stoi(s.substr(6, 4));
-  const int m = std::stoi(s.substr(10, 2));
-  const int d = std::stoi(s.substr(12, 2));
+  auto num = [&](size_t from, size_t len) {
+    int v = 0;
+    for (size_t i = from; i < from + len; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  const int y = num(6, 4), m = num(10, 2), d = num(12, 2);
   if (!valid_ymd(y, m, d) || y < 1850) {
     out.problem = IdProblem::kBirthDate;
     return out;
@@ -63,9 +64,7 @@ IdParse parse_id_number(std::string_view input) {
   }
   IdNumber id;
   id.value = s;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-  id.birth_date = buf;
+  id.birth_date = iso_date(y, m, d);
   id.male = ((s[16] - '0') % 2) == 1;
   out.id = std::move(id);
   return out;

@@ -1,7 +1,5 @@
 #include "forms/normalize.h"
 
-#include <cstdio>
-
 namespace yb::forms {
 
 bool utf8_valid(std::string_view s) {
@@ -145,71 +143,6 @@ bool valid_ymd(int y, int m, int d) {
   return d <= dim;
 }
 
-std::optional<std::string> normalize_date(std::string_view in) {
-  if (in.size() > 64) return std::nullopt;
-  const std::string s = trim(fold_fullwidth(in));
-  int parts[3] = {0, 0, 0};
-  int digits[3] = {0, 0, 0};
-  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  bool all_digits = !s.empty();
-  for (char c : s) all_digits = all_digits && is_digit(c);
-  if (all_digits) {
-    if (s.size() != 8) return std::nullopt;
-    parts[0] = std::stoi(s.substr(0, 4));
-    parts[1] = std::stoi(s.substr(4, 2));
-    parts[2] = std::stoi(s.substr(6, 2));
-  } else {
-    // Split on one kind of separator: '-', '/', '.', or 年/月/日.
-    size_t i = 0;
-    int idx = 0;
-    std::string sep;
-    while (idx < 3) {
-      if (i >= s.size() || !is_digit(s[i])) return std::nullopt;
-      int v = 0;
-      while (i < s.size() && is_digit(s[i])) {
-        if (++digits[idx] > 4) return std::nullopt;
-        v = v * 10 + (s[i] - '0');
-        ++i;
-      }
-      parts[idx] = v;
-      // separator
-      std::string this_sep;
-      if (i < s.size() && (s[i] == '-' || s[i] == '/' || s[i] == '.')) {
-        this_sep = std::string(1, s[i]);
-        ++i;
-      } else if (s.compare(i, 3, "\xE5\xB9\xB4") == 0 && idx == 0) {  // 年
-        this_sep = "cn";
-        i += 3;
-      } else if (s.compare(i, 3, "\xE6\x9C\x88") == 0 && idx == 1) {  // 月
-        this_sep = "cn";
-        i += 3;
-      } else if (s.compare(i, 3, "\xE6\x97\xA5") == 0 && idx == 2) {  // 日
-        this_sep = "cn";
-        i += 3;
-      }
-      if (idx < 2) {
-        if (this_sep.empty()) return std::nullopt;
-        if (idx == 0) {
-          sep = this_sep;
-        } else if (this_sep != sep) {
-          return std::nullopt;
-        }
-      } else if (!this_sep.empty() && this_sep != "cn") {
-        return std::nullopt;
-      } else if (!this_sep.empty() && sep != "cn") {
-        return std::nullopt;
-      }
-      ++idx;
-    }
-    if (i != s.size()) return std::nullopt;
-    if (digits[0] != 4 || digits[1] > 2 || digits[2] > 2) return std::nullopt;
-  }
-  if (!valid_ymd(parts[0], parts[1], parts[2])) return std::nullopt;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", parts[0], parts[1], parts[2]);
-  return std::string(buf);
-}
-
 namespace {
 bool split_iso(std::string_view iso, int& y, int& m, int& d) {
   if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return false;
@@ -224,6 +157,84 @@ bool split_iso(std::string_view iso, int& y, int& m, int& d) {
   return num(0, 4, y) && num(5, 2, m) && num(8, 2, d) && valid_ymd(y, m, d);
 }
 }  // namespace
+
+std::string iso_date(int y, int m, int d) {
+  std::string out(10, '-');
+  auto put = [&](size_t pos, size_t len, int v) {
+    for (size_t k = pos + len; k > pos; --k, v /= 10) out[k - 1] = static_cast<char>('0' + v % 10);
+  };
+  put(0, 4, y);
+  put(5, 2, m);
+  put(8, 2, d);
+  return out;
+}
+
+std::optional<std::string> normalize_date(std::string_view in) {
+  if (in.size() > 64) return std::nullopt;
+  // Already "YYYY-MM-DD" (what the form's date input sends): nothing to fold or split.
+  if (int y = 0, m = 0, d = 0; split_iso(in, y, m, d)) return std::string(in);
+  const std::string s = trim(fold_fullwidth(in));
+  int parts[3] = {0, 0, 0};
+  int digits[3] = {0, 0, 0};
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  bool all_digits = !s.empty();
+  for (char c : s) all_digits = all_digits && is_digit(c);
+  if (all_digits) {
+    if (s.size() != 8) return std::nullopt;
+    auto num = [&](size_t from, size_t len) {
+      int v = 0;
+      for (size_t k = from; k < from + len; ++k) v = v * 10 + (s[k] - '0');
+      return v;
+    };
+    parts[0] = num(0, 4);
+    parts[1] = num(4, 2);
+    parts[2] = num(6, 2);
+  } else {
+    // Split on one kind of separator: '-', '/', '.', or 年/月/日 ('c' below; 0 for none).
+    size_t i = 0;
+    int idx = 0;
+    char sep = 0;
+    while (idx < 3) {
+      if (i >= s.size() || !is_digit(s[i])) return std::nullopt;
+      int v = 0;
+      while (i < s.size() && is_digit(s[i])) {
+        if (++digits[idx] > 4) return std::nullopt;
+        v = v * 10 + (s[i] - '0');
+        ++i;
+      }
+      parts[idx] = v;
+      char this_sep = 0;
+      if (i < s.size() && (s[i] == '-' || s[i] == '/' || s[i] == '.')) {
+        this_sep = s[i];
+        ++i;
+      } else if (s.compare(i, 3, "\xE5\xB9\xB4") == 0 && idx == 0) {  // 年
+        this_sep = 'c';
+        i += 3;
+      } else if (s.compare(i, 3, "\xE6\x9C\x88") == 0 && idx == 1) {  // 月
+        this_sep = 'c';
+        i += 3;
+      } else if (s.compare(i, 3, "\xE6\x97\xA5") == 0 && idx == 2) {  // 日
+        this_sep = 'c';
+        i += 3;
+      }
+      if (idx < 2) {
+        if (this_sep == 0) return std::nullopt;
+        if (idx == 0) {
+          sep = this_sep;
+        } else if (this_sep != sep) {
+          return std::nullopt;
+        }
+      } else if (this_sep != 0 && (this_sep != 'c' || sep != 'c')) {
+        return std::nullopt;
+      }
+      ++idx;
+    }
+    if (i != s.size()) return std::nullopt;
+    if (digits[0] != 4 || digits[1] > 2 || digits[2] > 2) return std::nullopt;
+  }
+  if (!valid_ymd(parts[0], parts[1], parts[2])) return std::nullopt;
+  return iso_date(parts[0], parts[1], parts[2]);
+}
 
 std::optional<int64_t> date_to_days(std::string_view iso) {
   int y = 0, m = 0, d = 0;

@@ -33,6 +33,20 @@ TEST_CASE("dates: malformed spellings are rejected") {
   CHECK_FALSE(normalize_date("202401051"));
   CHECK_FALSE(normalize_date("2024年1月"));
   CHECK_FALSE(normalize_date("0999-01-01"));
+  CHECK_FALSE(normalize_date("3000-01-01"));
+  CHECK_FALSE(normalize_date("2024-1-05-"));
+  CHECK_FALSE(normalize_date("2024年1-5"));   // 年 then '-'
+  CHECK_FALSE(normalize_date("2024-1-5日"));  // 日 after '-' separators
+  CHECK_FALSE(normalize_date("2024-0a-05"));  // ISO-shaped, not digits
+  CHECK_FALSE(normalize_date("2O24-01-05"));  // letter O
+  CHECK(normalize_date("1800-01-01") == "1800-01-01");
+  CHECK(normalize_date("2999-12-31") == "2999-12-31");
+}
+
+TEST_CASE("iso_date pads every part") {
+  CHECK(iso_date(2024, 1, 5) == "2024-01-05");
+  CHECK(iso_date(987, 12, 31) == "0987-12-31");
+  CHECK(iso_date(2999, 10, 9) == "2999-10-09");
 }
 
 TEST_CASE("age_in_years counts whole years, birthday included") {
