@@ -1,6 +1,8 @@
 #include "core/json_text.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -179,6 +181,312 @@ std::string json_dump(const nlohmann::json& j) {
   std::string out;
   append_json(out, j);
   return out;
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+unsigned char byte_at(const char* p) { return static_cast<unsigned char>(*p); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Recursive descent over [p_, end_); every member returns false at the first byte it cannot
+// accept, leaving p_ there. Recursion is bounded by max_depth.
+class Parser {
+ public:
+  Parser(std::string_view text, size_t max_depth)
+      : begin_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth) {}
+
+  bool document(Json& out) {
+    if (end_ - p_ >= 3 && byte_at(p_) == 0xEF && byte_at(p_ + 1) == 0xBB &&
+        byte_at(p_ + 2) == 0xBF) {
+      p_ += 3;
+    }
+    skip_space();
+    if (!value(out, 0)) return false;
+    skip_space();
+    return p_ == end_ || *p_ == '\0';  // parse() takes a NUL byte for the end of the input
+  }
+  size_t offset() const { return static_cast<size_t>(p_ - begin_); }
+
+ private:
+  void skip_space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool value(Json& out, size_t depth) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+        return object(out, depth + 1);
+      case '[':
+        return array(out, depth + 1);
+      case '"': {
+        std::string s;
+        if (!string(s)) return false;
+        out = std::move(s);
+        return true;
+      }
+      case 't':
+        out = true;
+        return word("true");
+      case 'f':
+        out = false;
+        return word("false");
+      case 'n':
+        out = nullptr;
+        return word("null");
+      default:
+        return number(out);
+    }
+  }
+
+  bool word(std::string_view w) {
+    for (char c : w) {
+      if (p_ == end_ || *p_ != c) return false;
+      ++p_;
+    }
+    return true;
+  }
+
+  bool object(Json& out, size_t depth) {
+    if (depth > max_depth_) return false;
+    ++p_;
+    out = Json::object();
+    auto& members = out.get_ref<Json::object_t&>();
+    skip_space();
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    for (;;) {
+      if (p_ == end_ || *p_ != '"') return false;
+      std::string key;
+      if (!string(key)) return false;
+      skip_space();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      skip_space();
+      Json v;
+      if (!value(v, depth)) return false;
+      members.insert_or_assign(std::move(key), std::move(v));
+      skip_space();
+      if (p_ == end_) return false;
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      if (*p_ != ',') return false;
+      ++p_;
+      skip_space();
+    }
+  }
+
+  bool array(Json& out, size_t depth) {
+    if (depth > max_depth_) return false;
+    ++p_;
+    out = Json::array();
+    auto& items = out.get_ref<Json::array_t&>();
+    skip_space();
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    for (;;) {
+      items.emplace_back();
+      if (!value(items.back(), depth)) return false;
+      skip_space();
+      if (p_ == end_) return false;
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      if (*p_ != ',') return false;
+      ++p_;
+      skip_space();
+    }
+  }
+
+  // Plain bytes are copied in runs; [run, p_) is the current one.
+  bool string(std::string& out) {
+    ++p_;
+    const char* run = p_;
+    for (;;) {
+      while (end_ - p_ >= 8 && plain8(p_)) p_ += 8;
+      if (p_ == end_) return false;
+      const unsigned char c = byte_at(p_);
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        out.append(run, p_);
+        if (!escape(out)) return false;
+        run = p_;
+      } else if (c < 0x80) {
+        ++p_;
+      } else {
+        const auto [n, whole] = utf8_sequence(std::string_view(p_, end_ - p_), 0);
+        if (!whole) return false;
+        p_ += n;
+      }
+    }
+  }
+
+  bool escape(std::string& out) {
+    ++p_;
+    if (p_ == end_) return false;
+    switch (*p_++) {
+      case '"':
+        out.push_back('"');
+        return true;
+      case '\\':
+        out.push_back('\\');
+        return true;
+      case '/':
+        out.push_back('/');
+        return true;
+      case 'b':
+        out.push_back('\b');
+        return true;
+      case 'f':
+        out.push_back('\f');
+        return true;
+      case 'n':
+        out.push_back('\n');
+        return true;
+      case 'r':
+        out.push_back('\r');
+        return true;
+      case 't':
+        out.push_back('\t');
+        return true;
+      case 'u':
+        break;
+      default:
+        --p_;
+        return false;
+    }
+    uint32_t cp = 0;
+    if (!hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a low surrogate with no high one before
+    if (cp >= 0xD800 && cp <= 0xDBFF) {              // must be followed by a low surrogate
+      uint32_t low = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+      p_ += 2;
+      if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    append_utf8(out, cp);
+    return true;
+  }
+
+  bool hex4(uint32_t& cp) {
+    for (int k = 0; k < 4; ++k, ++p_) {
+      if (p_ == end_) return false;
+      const char c = *p_;
+      uint32_t d = 0;
+      if (c >= '0' && c <= '9') {
+        d = static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        d = static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        d = static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+      cp = cp * 16 + d;
+    }
+    return true;
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  bool number(Json& out) {
+    const char* start = p_;
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || !is_digit(*p_)) return false;
+    if (*p_++ != '0') {
+      while (p_ < end_ && is_digit(*p_)) ++p_;
+    }
+    bool integral = true;
+    if (p_ < end_ && *p_ == '.') {
+      integral = false;
+      ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return false;
+      while (p_ < end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integral = false;
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return false;
+      while (p_ < end_ && is_digit(*p_)) ++p_;
+    }
+    if (integral) {
+      if (negative) {
+        int64_t v = 0;
+        if (std::from_chars(start, p_, v).ec == std::errc()) {
+          out = v;
+          return true;
+        }
+      } else {
+        uint64_t v = 0;
+        if (std::from_chars(start, p_, v).ec == std::errc()) {
+          out = v;
+          return true;
+        }
+      }
+    }
+    // As parse() reads it: strtod on a terminated copy; what overflows to infinity is refused.
+    const std::string text(start, p_);
+    const double v = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(v)) {
+      p_ = start;
+      return false;
+    }
+    out = v;
+    return true;
+  }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  size_t max_depth_;
+};
+
+}  // namespace
+
+std::optional<nlohmann::json> json_parse(std::string_view text, size_t max_depth,
+                                         size_t* error_at) {
+  Parser parser(text, max_depth);
+  nlohmann::json out;
+  if (parser.document(out)) return out;
+  if (error_at) *error_at = parser.offset();
+  return std::nullopt;
 }
 
 // A comma goes before a value or key unless it opens its container or follows a key.

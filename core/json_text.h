@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,16 @@ void append_json_string(std::string& out, std::string_view s);
 // not UTF-8 get U+FFFD where dump() would throw.
 std::string json_dump(const nlohmann::json& j);
 void append_json(std::string& out, const nlohmann::json& j);
+
+// Reads one JSON text (RFC 8259) into the document nlohmann::json::parse(text) makes of it: the
+// last of duplicate keys wins; an integer is int64 when negative, uint64 otherwise, a double
+// when it has a fraction or exponent or does not fit (and refused when it overflows a double);
+// strings must be UTF-8; a leading UTF-8 byte order mark is skipped, and a NUL byte after the
+// value ends the text. Several times faster than parse() (request bodies are read with
+// it). Refuses what parse() refuses, and arrays or objects nested deeper than max_depth: then
+// nullopt, with *error_at (if given) set to the byte offset where reading stopped.
+std::optional<nlohmann::json> json_parse(std::string_view text, size_t max_depth = 512,
+                                         size_t* error_at = nullptr);
 
 // A JSON text written value by value. The caller keeps the structure well formed (a key before
 // each member value, ends matching begins); commas are placed here.

@@ -91,17 +91,16 @@ void Routing::send_error(httplib::Response& res, const Error& e) {
 
 // Decodes a JSON object body, or fills res with 400 and returns nullopt.
 Result<nlohmann::json> Routing::parse_json_object(const std::string& text) const {
-  if (!json_depth_within(text, opts.max_json_depth)) {
-    return bad_json("nested deeper than " + std::to_string(opts.max_json_depth));
+  size_t at = 0;
+  auto j = json_parse(text, static_cast<size_t>(opts.max_json_depth), &at);
+  if (!j) {
+    if (!json_depth_within(text, opts.max_json_depth)) {
+      return bad_json("nested deeper than " + std::to_string(opts.max_json_depth));
+    }
+    return bad_json("byte " + std::to_string(at + 1));  // counted from 1, as parse() counts
   }
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    return bad_json("byte " + std::to_string(e.byte));
-  }
-  if (!j.is_object()) return bad_json("expected an object");
-  return j;
+  if (!j->is_object()) return bad_json("expected an object");
+  return std::move(*j);
 }
 
 std::optional<nlohmann::json> Routing::json_body(const httplib::Request& req,

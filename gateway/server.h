@@ -32,7 +32,7 @@ struct ServerOptions {
   int port = 8080;                  // 0 = any free port
   int threads = 64;                 // worker threads; each keep-alive connection holds one
   size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
-  int max_json_depth = 32;          // deeper JSON gets 400 before it is parsed
+  int max_json_depth = 32;          // deeper JSON gets 400; reading stops at that depth
   int read_timeout_s = 10;
   int write_timeout_s = 10;
   int keep_alive_timeout_s = 5;
