@@ -528,12 +528,14 @@ JsonWriter& JsonWriter::end_array() {
 JsonWriter& JsonWriter::key(std::string_view k) {
   before_value();
   // Keys are mostly short ASCII names: copied as they are when nothing in them needs escaping.
-  bool plain = true;
-  for (char ch : k) {
-    const auto c = static_cast<unsigned char>(ch);
-    plain = plain && c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  size_t i = 0;
+  while (i + 8 <= k.size() && plain8(k.data() + i)) i += 8;
+  unsigned odd = 0;
+  for (; i < k.size(); ++i) {
+    const auto c = static_cast<unsigned char>(k[i]);
+    odd |= static_cast<unsigned>(c < 0x20) | (c >= 0x80) | (c == '"') | (c == '\\');
   }
-  if (plain) {
+  if (odd == 0) {
     out_.push_back('"');
     out_.append(k);
     out_ += "\":";

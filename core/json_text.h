@@ -36,6 +36,8 @@ std::optional<nlohmann::json> json_parse(std::string_view text, size_t max_depth
 // each member value, ends matching begins); commas are placed here.
 class JsonWriter {
  public:
+  // reserve: the expected length of the text, to spare the buffer its regrowth.
+  explicit JsonWriter(size_t reserve = 256) { out_.reserve(reserve); }
   JsonWriter& begin_object();
   JsonWriter& end_object();
   JsonWriter& begin_array();

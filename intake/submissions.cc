@@ -132,7 +132,7 @@ Result<SubmitRequest> decode_submit_request(Json&& body) {
 }
 
 std::string Receipt::to_json_text() const {
-  JsonWriter w;
+  JsonWriter w(640 + 192 * deliveries.size() + 64 * subjects.size());
   w.begin_object();
   w.key("id").value(id).key("client_id").value(client_id).key("form").value(form_id);
   w.key("form_version").value(form_version).key("org_unit").value(org_unit);
