@@ -1,5 +1,6 @@
 #include "core/group_commit.h"
 
+#include <algorithm>
 #include <future>
 #include <vector>
 
@@ -7,6 +8,7 @@ namespace yb::db {
 
 struct GroupCommitWriter::Pending {
   std::function<Status(Conn&)> job;
+  Job kind;
   std::promise<Status> done;
 };
 
@@ -29,8 +31,8 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batc
 
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
-Status GroupCommitWriter::run(std::function<Status(Conn&)> job) {
-  Pending p{std::move(job), {}};
+Status GroupCommitWriter::run(std::function<Status(Conn&)> job, Job kind) {
+  Pending p{std::move(job), kind, {}};
   auto fut = p.done.get_future();
   {
     std::lock_guard lk(mu_);
@@ -75,7 +77,58 @@ void GroupCommitWriter::checkpoint_loop() {
 
 GroupCommitWriter::Stats GroupCommitWriter::stats() {
   std::lock_guard lk(mu_);
-  return stats_;
+  Stats s = stats_;
+  s.queued = queue_.size();
+  return s;
+}
+
+bool GroupCommitWriter::run_batch(const std::vector<Pending*>& batch, bool savepoints,
+                                  std::vector<Status>& results) {
+  results.assign(batch.size(), ok_status());
+  Status tx = conn_->begin();
+  if (tx) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (savepoints) {
+        if (auto sp = conn_->exec_cached("SAVEPOINT job"); !sp) {
+          results[i] = std::move(sp);
+          continue;
+        }
+      }
+      Status r = ok_status();
+      try {
+        r = batch[i]->job(*conn_);
+      } catch (const std::exception& e) {
+        r = Error::make(ErrorKind::kInternal, "job_exception", "系统出错，请联系管理员", e.what());
+      }
+      if (!savepoints && !r) {
+        // What the job wrote before failing cannot be undone alone: all of it is undone.
+        conn_->rollback();
+        for (auto& other : results) other = r;
+        results[i] = std::move(r);
+        return false;
+      }
+      if (r) {
+        if (savepoints) (void)conn_->exec_cached("RELEASE job");
+      } else if (conn_->in_transaction()) {
+        (void)conn_->exec("ROLLBACK TO job; RELEASE job");
+      }
+      if (!conn_->in_transaction()) {
+        // SQLite rolled the whole batch back (an I/O or memory error): nothing of it is
+        // stored, so every job must hear so, and the rest must not run in autocommit.
+        tx = r ? Status(Error::make(ErrorKind::kUnavailable, "db_rolled_back",
+                                    "系统繁忙，请稍后重试", "the transaction was rolled back"))
+               : r;
+        break;
+      }
+      results[i] = std::move(r);
+    }
+    if (tx) tx = conn_->commit();
+  }
+  if (!tx) {
+    conn_->rollback();
+    for (auto& r : results) r = tx;
+  }
+  return true;
 }
 
 void GroupCommitWriter::loop() {
@@ -91,41 +144,17 @@ void GroupCommitWriter::loop() {
         queue_.pop_front();
       }
     }
-    results.assign(batch.size(), ok_status());
-    Status tx = conn_->begin();
-    if (tx) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (auto sp = conn_->exec_cached("SAVEPOINT job"); !sp) {
-          results[i] = std::move(sp);
-          continue;
-        }
-        Status r = ok_status();
-        try {
-          r = batch[i]->job(*conn_);
-        } catch (const std::exception& e) {
-          r = Error::make(ErrorKind::kInternal, "job_exception", "系统出错，请联系管理员",
-                          e.what());
-        }
-        if (r) {
-          (void)conn_->exec_cached("RELEASE job");
-        } else if (conn_->in_transaction()) {
-          (void)conn_->exec("ROLLBACK TO job; RELEASE job");
-        }
-        if (!conn_->in_transaction()) {
-          // SQLite rolled the whole batch back (an I/O or memory error): nothing of it is
-          // stored, so every job must hear so, and the rest must not run in autocommit.
-          tx = r ? Status(Error::make(ErrorKind::kUnavailable, "db_rolled_back",
-                                      "系统繁忙，请稍后重试", "the transaction was rolled back"))
-                 : r;
-          break;
-        }
-        results[i] = std::move(r);
-      }
-      if (tx) tx = conn_->commit();
-    }
-    if (!tx) {
-      conn_->rollback();
-      for (auto& r : results) r = tx;
+    // A job alone in its batch needs no savepoint either: if it fails, the transaction is
+    // rolled back, which undoes that job and nothing else.
+    const bool alone = batch.size() == 1;
+    const bool repeatable = std::all_of(
+        batch.begin(), batch.end(), [](const Pending* p) { return p->kind == Job::kRepeatable; });
+    bool rerun = false;
+    if (!alone && !repeatable) {
+      run_batch(batch, /*savepoints=*/true, results);
+    } else if (!run_batch(batch, /*savepoints=*/false, results) && !alone) {
+      rerun = true;
+      run_batch(batch, /*savepoints=*/true, results);
     }
     // The checkpoint thread copies the WAL as it was when it began, while batches go on being
     // appended: under a steady stream it never reaches the end, and SQLite starts the WAL over
@@ -140,6 +169,7 @@ void GroupCommitWriter::loop() {
       std::lock_guard lk(mu_);
       stats_.batches++;
       stats_.jobs += batch.size();
+      stats_.reruns += rerun ? 1 : 0;
     }
     for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
     batch.clear();

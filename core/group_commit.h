@@ -9,6 +9,13 @@
 // writer copies the few frames appended meanwhile, between two batches, so that the WAL is
 // started over instead of growing for as long as the load lasts.
 //
+// A job marked kRepeatable is one that may be run again from its start, against the database
+// as it was before its first run, with the same outcome: it changes nothing but the database,
+// and sets (never appends to) what it hands back. A batch of repeatable jobs alone runs without
+// the per-job savepoints, which cost a sub-journal copy of every page a job first touches; if
+// one of them fails, the whole transaction is rolled back and the batch run again, each job
+// under its own savepoint as usual.
+//
 // Thread-safe. Jobs run on the writer thread, one at a time, and must not block on other jobs.
 #pragma once
 
@@ -33,13 +40,16 @@ class GroupCommitWriter {
   // Runs job in the next batch. A job returning an error is rolled back alone (its savepoint)
   // and that error returned; the others in the batch still commit. If the commit itself fails,
   // every job of the batch gets the error. After stop(): kUnavailable.
-  Status run(std::function<Status(Conn&)> job);
+  enum class Job { kOnce, kRepeatable };
+  Status run(std::function<Status(Conn&)> job, Job kind = Job::kOnce);
 
   // Stops accepting jobs, finishes the queued ones, joins the thread. Idempotent.
   void stop();
 
   struct Stats {
     uint64_t batches = 0, jobs = 0;
+    uint64_t reruns = 0;  // batches of repeatable jobs run again with savepoints
+    size_t queued = 0;    // jobs waiting for the next batch
   };
   Stats stats();
 
@@ -47,6 +57,10 @@ class GroupCommitWriter {
   struct Pending;
   GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch);
   void loop();
+  // Runs the batch in one transaction and commits; with savepoints, a failing job is undone
+  // alone. Without, false if a job failed: the transaction is then rolled back, and every
+  // result is that job's error.
+  bool run_batch(const std::vector<Pending*>& batch, bool savepoints, std::vector<Status>& results);
   void checkpoint_loop();
 
   std::unique_ptr<Conn> conn_;

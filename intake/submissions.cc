@@ -427,7 +427,10 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   const int64_t now = clock_.now_ms();
   // Read before the deliveries are stored: any change to them after that moves it on.
   const auto planned_at = connectors::delivery_changes(db_);
-  auto s = writer_.run([&](db::Conn& c) -> Status {
+  // Repeatable: it writes only to the database and sets its outputs afresh on every run.
+  auto job = [&](db::Conn& c) -> Status {
+    out = Receipt{};
+    is_conflict = false;
     auto qr = c.cached(
         "SELECT id, form_id, form_version, org_code, received_at, content_hash, channel, "
         "paper_ref FROM submissions WHERE author_id = ? AND client_id = ?");
@@ -476,7 +479,8 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (!linked) return linked.take_error();
     out.subjects = std::move(*linked);
     return ok_status();
-  });
+  };
+  auto s = writer_.run(job, db::GroupCommitWriter::Job::kRepeatable);
   if (!s) return s.take_error();
   if (is_conflict) return conflict();
   if (out.replayed) {

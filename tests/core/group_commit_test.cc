@@ -74,6 +74,160 @@ TEST_CASE("a failing job rolls back alone; its batch-mates commit") {
   CHECK(count_orgs(**d) == 1);  // "written-then-undone" rolled back with its job
 }
 
+namespace {
+// Holds the writer inside a job until `release` is set, so that the jobs sent meanwhile wait
+// in the queue and then run as one batch.
+struct Gate {
+  std::atomic<bool> release{false};
+  std::thread holder;
+  void hold(db::GroupCommitWriter& w) {
+    std::atomic<bool> inside{false};
+    holder = std::thread([&w, &inside, this] {
+      REQUIRE(w.run([&](db::Conn&) {
+                 inside = true;
+                 while (!release) std::this_thread::yield();
+                 return ok_status();
+               }).ok());
+    });
+    while (!inside) std::this_thread::yield();
+  }
+  void open(db::GroupCommitWriter& w, size_t queued) {
+    while (w.stats().queued < queued) std::this_thread::yield();
+    release = true;
+    holder.join();
+  }
+};
+}  // namespace
+
+TEST_CASE("repeatable jobs share a batch without savepoints, each run once when all succeed") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto w = db::GroupCommitWriter::start(**d);
+  REQUIRE(w.ok());
+  Gate gate;
+  gate.hold(**w);
+  std::atomic<int> runs{0};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 3; ++i) {
+    ts.emplace_back([&, i] {
+      auto s = (*w)->run(
+          [&, i](db::Conn& c) {
+            runs++;
+            return insert_org(c, "r" + std::to_string(i));
+          },
+          db::GroupCommitWriter::Job::kRepeatable);
+      CHECK(s.ok());
+    });
+  }
+  gate.open(**w, 3);
+  for (auto& t : ts) t.join();
+  CHECK(runs == 3);
+  CHECK(count_orgs(**d) == 3);
+  CHECK((*w)->stats().batches == 2);  // the gate's, then the three together
+  CHECK((*w)->stats().reruns == 0);
+}
+
+TEST_CASE("a repeatable job failing after it wrote: the batch runs again, that job undone alone") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto w = db::GroupCommitWriter::start(**d);
+  REQUIRE(w.ok());
+  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  Gate gate;
+  gate.hold(**w);
+  std::atomic<int> good_runs{0};
+  std::vector<std::thread> ts;
+  std::atomic<bool> failing_ok{true};
+  for (int i = 0; i < 2; ++i) {
+    ts.emplace_back([&, i] {
+      CHECK((*w)->run(
+                    [&, i](db::Conn& c) {
+                      good_runs++;
+                      return insert_org(c, "good" + std::to_string(i));
+                    },
+                    db::GroupCommitWriter::Job::kRepeatable)
+                .ok());
+    });
+  }
+  while ((*w)->stats().queued < 2) std::this_thread::yield();
+  ts.emplace_back([&] {
+    auto s = (*w)->run(
+        [](db::Conn& c) -> Status {
+          if (auto st = insert_org(c, "written-then-undone"); !st) return st;
+          return insert_org(c, "dup");  // unique violation
+        },
+        db::GroupCommitWriter::Job::kRepeatable);
+    failing_ok = s.ok();
+    CHECK(s.error().kind == ErrorKind::kConflict);
+  });
+  gate.open(**w, 3);
+  for (auto& t : ts) t.join();
+  CHECK_FALSE(failing_ok);
+  CHECK(good_runs == 4);        // once without savepoints, once again with them
+  CHECK(count_orgs(**d) == 3);  // dup, good0, good1
+  CHECK((*w)->stats().reruns == 1);
+}
+
+TEST_CASE("a batch with a job that runs only once keeps its savepoints: nothing runs twice") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto w = db::GroupCommitWriter::start(**d);
+  REQUIRE(w.ok());
+  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  Gate gate;
+  gate.hold(**w);
+  std::atomic<int> once_runs{0};
+  std::thread once([&] {
+    CHECK((*w)->run([&](db::Conn& c) {
+                once_runs++;
+                return insert_org(c, "once");
+              })
+              .ok());
+  });
+  while ((*w)->stats().queued < 1) std::this_thread::yield();
+  std::thread failing([&] {
+    auto s = (*w)->run(
+        [](db::Conn& c) -> Status {
+          if (auto st = insert_org(c, "written-then-undone"); !st) return st;
+          return insert_org(c, "dup");
+        },
+        db::GroupCommitWriter::Job::kRepeatable);
+    CHECK_FALSE(s.ok());
+  });
+  gate.open(**w, 2);
+  once.join();
+  failing.join();
+  CHECK(once_runs == 1);
+  CHECK(count_orgs(**d) == 2);  // dup, once
+  CHECK((*w)->stats().reruns == 0);
+}
+
+TEST_CASE("a job alone in its batch that fails is undone by the rollback, and not run again") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto w = db::GroupCommitWriter::start(**d);
+  REQUIRE(w.ok());
+  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  int runs = 0;
+  auto s = (*w)->run(
+      [&](db::Conn& c) -> Status {
+        ++runs;
+        if (auto st = insert_org(c, "written-then-undone"); !st) return st;
+        return insert_org(c, "dup");
+      },
+      db::GroupCommitWriter::Job::kRepeatable);
+  CHECK_FALSE(s.ok());
+  CHECK(runs == 1);
+  CHECK(count_orgs(**d) == 1);
+  // and the writer goes on
+  CHECK((*w)->run([](db::Conn& c) { return insert_org(c, "next"); }).ok());
+  CHECK(count_orgs(**d) == 2);
+}
+
 TEST_CASE("after stop, run answers unavailable and queued work was finished") {
   test::TempDir dir;
   auto d = db::Database::open(dir.file("a.db"), {});
