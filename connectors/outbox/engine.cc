@@ -132,11 +132,13 @@ void DeliveryEngine::stop() {
 }
 
 void DeliveryEngine::wake() {
+  bool notify = false;
   {
     std::lock_guard lk(mu_);
     woken_ = true;
+    notify = awaiting_wake_;
   }
-  sched_cv_.notify_one();
+  if (notify) sched_cv_.notify_one();
 }
 
 std::string DeliveryEngine::breaker_state(const std::string& connector_id) {
@@ -281,8 +283,10 @@ void DeliveryEngine::scheduler_loop() {
     // often submissions wake us (each one does), so claiming never crowds out intake.
     sched_cv_.wait_for(lk, std::chrono::milliseconds(opts_.min_claim_interval_ms),
                        [&] { return stopping_; });
+    awaiting_wake_ = true;
     sched_cv_.wait_for(lk, std::chrono::milliseconds(opts_.poll_ms),
                        [&] { return stopping_ || woken_; });
+    awaiting_wake_ = false;
     woken_ = false;
   }
 }
@@ -362,7 +366,7 @@ void DeliveryEngine::worker_loop() {
       }
       if (low) {
         woken_ = true;
-        sched_cv_.notify_one();
+        if (awaiting_wake_) sched_cv_.notify_one();
       }
       continue;
     }
@@ -594,6 +598,7 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
     // The deliveries stay 'sending' and are sent again (same ids) after their lease.
     log_->error("recording {} delivery attempts failed: {}", batch.size(), s.error().message.en);
   }
+  bool notify = false;
   {
     std::lock_guard lk(mu_);
     for (const auto& r : batch) {
@@ -604,6 +609,7 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
       }
     }
     woken_ = true;
+    notify = awaiting_wake_;
   }
   for (const auto& r : batch) {
     if (r.outcome == Outcome::kPause) {
@@ -614,7 +620,7 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
                  r.attempt, r.reason);
     }
   }
-  sched_cv_.notify_one();
+  if (notify) sched_cv_.notify_one();
 }
 
 }  // namespace yb::connectors

@@ -130,7 +130,10 @@ class DeliveryEngine {
   std::map<std::string, ConnectorPtr> connectors_;           // GUARDED_BY(mu_)
   std::set<std::string> claimed_;                            // GUARDED_BY(mu_)
   bool running_ = false, stopping_ = false, woken_ = false;  // GUARDED_BY(mu_)
-  size_t rr_ = 0;                                            // GUARDED_BY(mu_) round-robin cursor
+  // The scheduler waits for woken_ (and not out its minimum interval between claim rounds,
+  // when a notification would only wake it to sleep again).
+  bool awaiting_wake_ = false;  // GUARDED_BY(mu_)
+  size_t rr_ = 0;               // GUARDED_BY(mu_) round-robin cursor
   std::thread scheduler_;
   std::vector<std::thread> workers_;
 };
