@@ -1,15 +1,38 @@
 #include "core/group_commit.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <algorithm>
-#include <future>
 #include <vector>
 
 namespace yb::db {
 
+// A job and its outcome. The requester sleeps on `state` (a Linux futex) until the writer has
+// set the result: no system call at all when the result is there before it would sleep, and
+// one to wake it otherwise. Shared, so that the writer's wake never touches freed memory.
 struct GroupCommitWriter::Pending {
+  static constexpr uint32_t kWaiting = 0, kDone = 1, kSleeping = 2;
   std::function<Status(Conn&)> job;
   Job kind;
-  std::promise<Status> done;
+  Status result = ok_status();
+  std::atomic<uint32_t> state{kWaiting};
+
+  void finish(Status r) {
+    result = std::move(r);
+    if (state.exchange(kDone, std::memory_order_acq_rel) == kSleeping) {
+      syscall(SYS_futex, &state, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    }
+  }
+  Status wait() {
+    uint32_t expected = kWaiting;
+    if (state.compare_exchange_strong(expected, kSleeping, std::memory_order_acq_rel)) {
+      while (state.load(std::memory_order_acquire) == kSleeping) {
+        syscall(SYS_futex, &state, FUTEX_WAIT_PRIVATE, kSleeping, nullptr, nullptr, 0);
+      }
+    }
+    return std::move(result);
+  }
 };
 
 Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db,
@@ -32,18 +55,19 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batc
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
 Status GroupCommitWriter::run(std::function<Status(Conn&)> job, Job kind) {
-  Pending p{std::move(job), kind, {}};
-  auto fut = p.done.get_future();
+  auto p = std::make_shared<Pending>();
+  p->job = std::move(job);
+  p->kind = kind;
   {
     std::lock_guard lk(mu_);
     if (stopping_) {
       return Error::make(ErrorKind::kUnavailable, "shutting_down", "系统正在重启，请稍后重试",
                          "The gateway is shutting down; please retry shortly");
     }
-    queue_.push_back(&p);
+    queue_.push_back(p);
   }
   cv_.notify_one();
-  return fut.get();
+  return p->wait();
 }
 
 void GroupCommitWriter::stop() {
@@ -82,8 +106,8 @@ GroupCommitWriter::Stats GroupCommitWriter::stats() {
   return s;
 }
 
-bool GroupCommitWriter::run_batch(const std::vector<Pending*>& batch, bool savepoints,
-                                  std::vector<Status>& results) {
+bool GroupCommitWriter::run_batch(const std::vector<std::shared_ptr<Pending>>& batch,
+                                  bool savepoints, std::vector<Status>& results) {
   results.assign(batch.size(), ok_status());
   Status tx = conn_->begin();
   if (tx) {
@@ -132,7 +156,7 @@ bool GroupCommitWriter::run_batch(const std::vector<Pending*>& batch, bool savep
 }
 
 void GroupCommitWriter::loop() {
-  std::vector<Pending*> batch;
+  std::vector<std::shared_ptr<Pending>> batch;
   std::vector<Status> results;
   for (;;) {
     {
@@ -140,15 +164,15 @@ void GroupCommitWriter::loop() {
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
+        batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     // A job alone in its batch needs no savepoint either: if it fails, the transaction is
     // rolled back, which undoes that job and nothing else.
     const bool alone = batch.size() == 1;
-    const bool repeatable = std::all_of(
-        batch.begin(), batch.end(), [](const Pending* p) { return p->kind == Job::kRepeatable; });
+    const bool repeatable = std::all_of(batch.begin(), batch.end(),
+                                        [](const auto& p) { return p->kind == Job::kRepeatable; });
     bool rerun = false;
     if (!alone && !repeatable) {
       run_batch(batch, /*savepoints=*/true, results);
@@ -171,7 +195,7 @@ void GroupCommitWriter::loop() {
       stats_.jobs += batch.size();
       stats_.reruns += rerun ? 1 : 0;
     }
-    for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->finish(std::move(results[i]));
     batch.clear();
   }
 }
