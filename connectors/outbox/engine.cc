@@ -187,8 +187,10 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
   const int64_t now = clock_.now_ms();
   std::vector<Item> got;
   bool blocked = false;
-  auto s = writer_.run([&](db::Conn& c) -> Status {
+  // Repeatable: it writes only to the database and sets its outputs afresh on every run.
+  auto job = [&](db::Conn& c) -> Status {
     got.clear();
+    blocked = false;
     auto q = c.cached(claim_sql());
     if (!q) return q.take_error();
     (*q)->bind(1, now + opts_.lease_ms).bind(2, now).bind(3, e.connector->id);
@@ -213,7 +215,8 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
     if (!r) return r.take_error();
     blocked = *r;
     return ok_status();
-  });
+  };
+  auto s = writer_.run(job, db::GroupCommitWriter::Job::kRepeatable);
   if (!s) {
     log_->error("claim for {} failed: {}", e.connector->id, s.error().message.en);
     return 0;
@@ -232,7 +235,7 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
   return added;
 }
 
-void DeliveryEngine::claim_round(const std::vector<ConnectorEntry>& entries) {
+size_t DeliveryEngine::claim_round(const std::vector<ConnectorEntry>& entries) {
   const int64_t now = clock_.now_ms();
   std::vector<std::string> to_release;
   std::vector<std::pair<const ConnectorEntry*, int>> wanted;
@@ -261,7 +264,9 @@ void DeliveryEngine::claim_round(const std::vector<ConnectorEntry>& entries) {
     }
   }
   release(to_release);
-  for (auto [e, room] : wanted) claim(*e, room);
+  size_t queued = 0;
+  for (auto [e, room] : wanted) queued += claim(*e, room);
+  return queued;
 }
 
 void DeliveryEngine::scheduler_loop() {
@@ -271,13 +276,15 @@ void DeliveryEngine::scheduler_loop() {
       if (stopping_) return;
     }
     auto snap = store_.snapshot();
+    size_t queued = 0;
     if (snap) {
-      claim_round(**snap);
+      queued = claim_round(**snap);
       flush_sheets_if_due();
     } else {
       log_->error("delivery engine: cannot read connectors: {}", snap.error().message.en);
     }
-    work_cv_.notify_all();
+    // One idle worker per new delivery (not all of them on every round, to find nothing).
+    for (size_t i = 0; i < std::min<size_t>(queued, workers_.size()); ++i) work_cv_.notify_one();
     std::unique_lock lk(mu_);
     // Claim rounds are write transactions: at most one per min_claim_interval_ms however
     // often submissions wake us (each one does), so claiming never crowds out intake.

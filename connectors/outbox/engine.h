@@ -101,7 +101,8 @@ class DeliveryEngine {
   void enqueue_record(Recorded r);
   void record_batch(const std::vector<Recorded>& batch);
   void worker_loop();
-  void claim_round(const std::vector<ConnectorEntry>& entries);  // REQUIRES: !mu_ held
+  // Returns how many deliveries it queued for the workers.
+  size_t claim_round(const std::vector<ConnectorEntry>& entries);  // REQUIRES: !mu_ held
   size_t claim(const ConnectorEntry& e, int want);
   // Picks the next sendable item; REQUIRES: mu_ held. False when none is ready.
   bool next_ready(int64_t now, ConnectorPtr* c, Item* item, int64_t* wait_ms);
