@@ -1,36 +1,25 @@
 #include "core/group_commit.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <algorithm>
 #include <vector>
 
+#include "core/event.h"
+
 namespace yb::db {
 
-// A job and its outcome. The requester sleeps on `state` (a Linux futex) until the writer has
-// set the result: no system call at all when the result is there before it would sleep, and
-// one to wake it otherwise. Shared, so that the writer's wake never touches freed memory.
+// A job and its outcome. Shared, so that the writer's set() never touches freed memory.
 struct GroupCommitWriter::Pending {
-  static constexpr uint32_t kWaiting = 0, kDone = 1, kSleeping = 2;
   std::function<Status(Conn&)> job;
   Job kind;
   Status result = ok_status();
-  std::atomic<uint32_t> state{kWaiting};
+  Event done;
 
   void finish(Status r) {
     result = std::move(r);
-    if (state.exchange(kDone, std::memory_order_acq_rel) == kSleeping) {
-      syscall(SYS_futex, &state, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-    }
+    done.set();
   }
   Status wait() {
-    uint32_t expected = kWaiting;
-    if (state.compare_exchange_strong(expected, kSleeping, std::memory_order_acq_rel)) {
-      while (state.load(std::memory_order_acquire) == kSleeping) {
-        syscall(SYS_futex, &state, FUTEX_WAIT_PRIVATE, kSleeping, nullptr, nullptr, 0);
-      }
-    }
+    done.wait();
     return std::move(result);
   }
 };

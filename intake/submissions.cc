@@ -190,33 +190,37 @@ SubmissionService::SubmissionService(db::Database& db, db::GroupCommitWriter& wr
 // done. Released on scope exit, whatever the outcome.
 class SubmissionService::InFlightGuard {
  public:
-  InFlightGuard(InFlight& f, std::string key) : f_(f), key_(std::move(key)) {
-    std::unique_lock lk(f_.mu);
+  InFlightGuard(InFlight& f, std::string key) : f_(f.shard(key)), key_(std::move(key)) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     for (;;) {
-      auto it = f_.keys.find(key_);
-      if (it == f_.keys.end()) break;
-      auto other = it->second;  // wait for that copy only
+      std::shared_ptr<InFlight::Slot> other;
+      {
+        std::lock_guard lk(f_.mu);
+        auto it = f_.keys.find(key_);
+        if (it == f_.keys.end()) {
+          slot_ = std::make_shared<InFlight::Slot>();
+          f_.keys.emplace(key_, slot_);
+          return;
+        }
+        other = it->second;  // wait for that copy only
+      }
       // A copy that waited in vain (the first took longer) goes on; the writer still dedupes.
-      if (!other->cv.wait_until(lk, deadline, [&] { return other->done; })) return;
+      if (!other->done.wait_until(deadline)) return;
     }
-    slot_ = std::make_shared<InFlight::Slot>();
-    f_.keys.emplace(key_, slot_);
   }
   ~InFlightGuard() {
     if (!slot_) return;
     {
       std::lock_guard lk(f_.mu);
-      slot_->done = true;
       f_.keys.erase(key_);
     }
-    slot_->cv.notify_all();
+    slot_->done.set();
   }
   InFlightGuard(const InFlightGuard&) = delete;
   InFlightGuard& operator=(const InFlightGuard&) = delete;
 
  private:
-  InFlight& f_;
+  InFlight::Shard& f_;
   std::string key_;
   std::shared_ptr<InFlight::Slot> slot_;  // set when this copy is the one in flight
 };
@@ -233,15 +237,15 @@ std::optional<uint64_t> SubmissionService::load_deliveries(Receipt& r, bool burd
   return at;
 }
 
-std::optional<SubmissionService::RecentReceipts::Entry> SubmissionService::RecentReceipts::find(
+SubmissionService::RecentReceipts::EntryPtr SubmissionService::RecentReceipts::find(
     const std::string& key) {
   std::lock_guard lk(mu_);
   auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end()) return nullptr;
   return it->second;
 }
 
-std::optional<std::pair<std::string, SubmissionService::RecentReceipts::Entry>>
+std::optional<std::pair<std::string, SubmissionService::RecentReceipts::EntryPtr>>
 SubmissionService::RecentReceipts::find_body(const std::string& body_key) {
   std::lock_guard lk(mu_);
   auto k = keys_.find(body_key);
@@ -254,22 +258,24 @@ SubmissionService::RecentReceipts::find_body(const std::string& body_key) {
 void SubmissionService::RecentReceipts::put(const std::string& key, const std::string& content_hash,
                                             const Receipt& r, std::optional<uint64_t> deliveries_at,
                                             const std::string& body_key) {
-  Entry e{content_hash, r, deliveries_at, body_key};
-  if (!deliveries_at) e.receipt.deliveries.clear();
-  e.receipt.subjects.clear();
-  e.receipt.replayed = true;
+  auto e = std::make_shared<Entry>(Entry{content_hash, r, deliveries_at, body_key});
+  if (!deliveries_at) e->receipt.deliveries.clear();
+  e->receipt.subjects.clear();
+  e->receipt.replayed = true;
+  EntryPtr replaced, evicted;  // released after the lock
   std::lock_guard lk(mu_);
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     // Known: keep its place; the body last sent for it is the one a resend repeats.
-    if (it->second.body_key != body_key) keys_.erase(it->second.body_key);
-    it->second = std::move(e);
+    if (it->second->body_key != body_key) keys_.erase(it->second->body_key);
+    replaced = std::exchange(it->second, std::move(e));
   } else {
     entries_.emplace(key, std::move(e));
     order_.push_back(key);
     if (order_.size() > kCapacity) {
       auto old = entries_.find(order_.front());
-      keys_.erase(old->second.body_key);
+      keys_.erase(old->second->body_key);
+      evicted = std::move(old->second);
       entries_.erase(old);
       order_.pop_front();
     }
@@ -280,25 +286,32 @@ void SubmissionService::RecentReceipts::put(const std::string& key, const std::s
 void SubmissionService::RecentReceipts::refresh(
     const std::string& key, const std::vector<connectors::DeliveryView>& deliveries,
     std::optional<uint64_t> deliveries_at) {
+  EntryPtr current = find(key);
+  if (!current) return;
+  auto e = std::make_shared<Entry>(*current);
+  e->receipt.deliveries = deliveries;
+  e->deliveries_at = deliveries_at;
+  EntryPtr replaced;  // released after the lock
   std::lock_guard lk(mu_);
   auto it = entries_.find(key);
-  if (it == entries_.end()) return;
+  if (it == entries_.end()) return;  // gone meanwhile
+  const Entry& now = *it->second;
+  if (now.body_key != current->body_key || now.receipt.id != current->receipt.id) return;
   // Two resends reading at once: keep the later reading.
-  if (it->second.deliveries_at && deliveries_at && *it->second.deliveries_at > *deliveries_at) {
-    return;
-  }
-  it->second.receipt.deliveries = deliveries;
-  it->second.deliveries_at = deliveries_at;
+  if (now.deliveries_at && deliveries_at && *now.deliveries_at > *deliveries_at) return;
+  replaced = std::exchange(it->second, std::move(e));
 }
 
-Receipt SubmissionService::recent_answer(const std::string& key, RecentReceipts::Entry&& known) {
+Receipt SubmissionService::recent_answer(const std::string& key,
+                                         const RecentReceipts::Entry& known) {
+  Receipt r = known.receipt;
   // Its deliveries as last read, unless any delivery has changed since.
   const auto now_at = connectors::delivery_changes(db_);
   if (!known.deliveries_at || known.deliveries_at != now_at) {
-    const auto at = load_deliveries(known.receipt, /*burden=*/false);
-    recent_.refresh(key, known.receipt.deliveries, at);
+    const auto at = load_deliveries(r, /*burden=*/false);
+    recent_.refresh(key, r.deliveries, at);
   }
-  return std::move(known.receipt);
+  return r;
 }
 
 std::optional<Receipt> SubmissionService::find_by_client_id(int64_t author_id,
@@ -326,9 +339,7 @@ Result<Receipt> SubmissionService::submit_body(const admin::User& author, const 
   // client_id keys (which start with the author's number) in the in-flight set.
   const std::string body_key = std::to_string(author.id) + '\n' + crypto::sha256_hex(body);
   InFlightGuard flight(in_flight_, "body\n" + body_key);
-  if (auto known = recent_.find_body(body_key)) {
-    return recent_answer(known->first, std::move(known->second));
-  }
+  if (auto known = recent_.find_body(body_key)) return recent_answer(known->first, *known->second);
   auto req = decode(body);
   if (!req) return req.take_error();
   return submit(author, *req, body_key);
@@ -381,7 +392,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
   InFlightGuard flight(in_flight_, key);
   if (auto known = recent_.find(key)) {
     if (known->content_hash != hash) return conflict();
-    return recent_answer(key, std::move(*known));
+    return recent_answer(key, *known);
   }
   forms::ValidationOptions vo{today(clock_, opts_.utc_offset_minutes)};
   auto values = forms::validate(**form, req.values, vo);

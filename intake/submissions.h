@@ -3,8 +3,8 @@
 // (one transaction per batch; later the same transaction writes the delivery outbox). No
 // upstream is ever called here. Thread-safe.
 #pragma once
+#include <array>
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -19,6 +19,7 @@
 #include "admin/catalog.h"
 #include "connectors/outbox/outbox.h"
 #include "core/clock.h"
+#include "core/event.h"
 #include "core/group_commit.h"
 #include "dedupe/registry.h"
 #include "intake/burden.h"
@@ -141,13 +142,18 @@ class SubmissionService {
   // Copies of one answer racing each other (a phone resending while the first copy is still
   // being stored) wait for the first and are then answered as replays, instead of being
   // validated and rendered again. Keyed by author and client_id.
+  // Sharded by key, so that the many request threads seldom meet on one lock.
   struct InFlight {
     struct Slot {
-      bool done = false;  // GUARDED_BY(InFlight::mu)
-      std::condition_variable cv;
+      Event done;
     };
-    std::mutex mu;
-    std::unordered_map<std::string, std::shared_ptr<Slot>> keys;  // GUARDED_BY(mu)
+    struct Shard {
+      std::mutex mu;
+      std::unordered_map<std::string, std::shared_ptr<Slot>> keys;  // GUARDED_BY(mu)
+    };
+    static constexpr size_t kShards = 16;
+    std::array<Shard, kShards> shards;
+    Shard& shard(const std::string& key) { return shards[std::hash<std::string>{}(key) % kShards]; }
   };
   class InFlightGuard;
   InFlight in_flight_;
@@ -165,9 +171,12 @@ class SubmissionService {
       std::optional<uint64_t> deliveries_at;
       std::string body_key;  // "" when not sent through submit_body
     };
-    std::optional<Entry> find(const std::string& key);
+    // Entries are shared and never changed in place (refresh and put replace them), so that
+    // the lock is held only to look one up, never while a receipt is copied.
+    using EntryPtr = std::shared_ptr<const Entry>;
+    EntryPtr find(const std::string& key);
     // The entry last stored with this body key, and its key.
-    std::optional<std::pair<std::string, Entry>> find_body(const std::string& body_key);
+    std::optional<std::pair<std::string, EntryPtr>> find_body(const std::string& body_key);
     // Keeps r's deliveries when deliveries_at is set: the count read before they were.
     void put(const std::string& key, const std::string& content_hash, const Receipt& r,
              std::optional<uint64_t> deliveries_at, const std::string& body_key);
@@ -178,13 +187,13 @@ class SubmissionService {
    private:
     static constexpr size_t kCapacity = 8192;
     std::mutex mu_;
-    std::unordered_map<std::string, Entry> entries_;     // GUARDED_BY(mu_)
+    std::unordered_map<std::string, EntryPtr> entries_;  // GUARDED_BY(mu_)
     std::unordered_map<std::string, std::string> keys_;  // GUARDED_BY(mu_), body key -> key
     std::deque<std::string> order_;                      // GUARDED_BY(mu_), oldest first
   };
   RecentReceipts recent_;
   // A recent answer as it stands now: its deliveries re-read if any delivery changed since.
-  Receipt recent_answer(const std::string& key, RecentReceipts::Entry&& known);
+  Receipt recent_answer(const std::string& key, const RecentReceipts::Entry& known);
 
   dedupe::SubjectRegistry* subjects_;  // null: no subject registry (records nothing)
 };
