@@ -100,12 +100,18 @@ class Validator {
                       : normalize(*f, *it, f->key, Name{f}, fe);
       if (!norm.is_null()) vals_[f->key] = std::move(norm);
     }
-    // Pass 2: relevance, calculation, requiredness and constraints in document order.
+    // Pass 2: relevance, calculation, requiredness and constraints in document order. One
+    // context serves every field (its lookups read the values as they are at the time).
+    EvalContext ctx = top_context();
+    bool has_current = false;
     for (size_t i = 0; i < order_.size(); ++i) {
       const FormField* f = order_[i];
       const std::string& path = f->key;
       const Name name{f};
-      EvalContext ctx = top_context();
+      if (has_current) {
+        ctx.current = Value::null();
+        has_current = false;
+      }
       if (f->relevant_expr && !relevant(*f, path, name, ctx)) {
         vals_.erase(f->key);
         continue;
@@ -126,6 +132,7 @@ class Validator {
       }
       if (f->constraint_expr && !had_errors) {
         ctx.current = value_from_json(it.value());
+        has_current = true;
         check_constraint(*f, path, name, ctx);
       }
     }
