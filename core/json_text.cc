@@ -359,36 +359,15 @@ class Parser {
   bool escape(std::string& out) {
     ++p_;
     if (p_ == end_) return false;
-    switch (*p_++) {
-      case '"':
-        out.push_back('"');
-        return true;
-      case '\\':
-        out.push_back('\\');
-        return true;
-      case '/':
-        out.push_back('/');
-        return true;
-      case 'b':
-        out.push_back('\b');
-        return true;
-      case 'f':
-        out.push_back('\f');
-        return true;
-      case 'n':
-        out.push_back('\n');
-        return true;
-      case 'r':
-        out.push_back('\r');
-        return true;
-      case 't':
-        out.push_back('\t');
-        return true;
-      case 'u':
-        break;
-      default:
-        --p_;
-        return false;
+    static constexpr std::string_view kEscaped = "\"\\/bfnrt", kMeant = "\"\\/\b\f\n\r\t";
+    const char c = *p_++;
+    if (const size_t k = kEscaped.find(c); k != std::string_view::npos) {
+      out.push_back(kMeant[k]);
+      return true;
+    }
+    if (c != 'u') {
+      --p_;
+      return false;
     }
     uint32_t cp = 0;
     if (!hex4(cp)) return false;

@@ -29,6 +29,26 @@ int64_t count_orgs(db::Database& d) {
     return q->get_int(0);
   });
 }
+// A job that writes a row, then fails on a unique violation (org unit "dup" must exist).
+Status fails_after_writing(db::Conn& c) {
+  if (auto s = insert_org(c, "written-then-undone"); !s) return s;
+  return insert_org(c, "dup");
+}
+// A fresh database holding org unit "dup", and a writer on it.
+struct Fixture {
+  test::TempDir dir;
+  std::unique_ptr<db::Database> db;
+  std::unique_ptr<db::GroupCommitWriter> w;
+  Fixture() {
+    auto d = db::Database::open(dir.file("a.db"), {});
+    REQUIRE(d.ok());
+    db = std::move(*d);
+    auto started = db::GroupCommitWriter::start(*db);
+    REQUIRE(started.ok());
+    w = std::move(*started);
+    REQUIRE(w->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  }
+};
 }  // namespace
 
 TEST_CASE("concurrent jobs all commit, in fewer transactions than jobs") {
@@ -59,35 +79,26 @@ TEST_CASE("concurrent jobs all commit, in fewer transactions than jobs") {
 }
 
 TEST_CASE("a failing job rolls back alone; its batch-mates commit") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto w = db::GroupCommitWriter::start(**d);
-  REQUIRE(w.ok());
-  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
-  auto failing = (*w)->run([](db::Conn& c) -> Status {
-    if (auto s = insert_org(c, "written-then-undone"); !s) return s;
-    return insert_org(c, "dup");  // unique violation
-  });
+  Fixture f;
+  auto failing = f.w->run(fails_after_writing);
   REQUIRE_FALSE(failing.ok());
   CHECK(failing.error().kind == ErrorKind::kConflict);
-  CHECK(count_orgs(**d) == 1);  // "written-then-undone" rolled back with its job
+  CHECK(count_orgs(*f.db) == 1);  // "written-then-undone" rolled back with its job
 }
 
 namespace {
 // Holds the writer inside a job until `release` is set, so that the jobs sent meanwhile wait
 // in the queue and then run as one batch.
 struct Gate {
-  std::atomic<bool> release{false};
+  std::atomic<bool> inside{false}, release{false};
   std::thread holder;
   void hold(db::GroupCommitWriter& w) {
-    std::atomic<bool> inside{false};
-    holder = std::thread([&w, &inside, this] {
-      REQUIRE(w.run([&](db::Conn&) {
-                 inside = true;
-                 while (!release) std::this_thread::yield();
-                 return ok_status();
-               }).ok());
+    holder = std::thread([&w, this] {
+      CHECK(w.run([&](db::Conn&) {
+               inside = true;
+               while (!release) std::this_thread::yield();
+               return ok_status();
+             }).ok());
     });
     while (!inside) std::this_thread::yield();
   }
@@ -100,18 +111,14 @@ struct Gate {
 }  // namespace
 
 TEST_CASE("repeatable jobs share a batch without savepoints, each run once when all succeed") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto w = db::GroupCommitWriter::start(**d);
-  REQUIRE(w.ok());
+  Fixture f;
   Gate gate;
-  gate.hold(**w);
+  gate.hold(*f.w);
   std::atomic<int> runs{0};
   std::vector<std::thread> ts;
   for (int i = 0; i < 3; ++i) {
     ts.emplace_back([&, i] {
-      auto s = (*w)->run(
+      auto s = f.w->run(
           [&, i](db::Conn& c) {
             runs++;
             return insert_org(c, "r" + std::to_string(i));
@@ -120,112 +127,82 @@ TEST_CASE("repeatable jobs share a batch without savepoints, each run once when 
       CHECK(s.ok());
     });
   }
-  gate.open(**w, 3);
+  gate.open(*f.w, 3);
   for (auto& t : ts) t.join();
   CHECK(runs == 3);
-  CHECK(count_orgs(**d) == 3);
-  CHECK((*w)->stats().batches == 2);  // the gate's, then the three together
-  CHECK((*w)->stats().reruns == 0);
+  CHECK(count_orgs(*f.db) == 4);
+  CHECK(f.w->stats().batches == 3);  // "dup", the gate's, then the three together
+  CHECK(f.w->stats().reruns == 0);
 }
 
 TEST_CASE("a repeatable job failing after it wrote: the batch runs again, that job undone alone") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto w = db::GroupCommitWriter::start(**d);
-  REQUIRE(w.ok());
-  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  Fixture f;
   Gate gate;
-  gate.hold(**w);
+  gate.hold(*f.w);
   std::atomic<int> good_runs{0};
   std::vector<std::thread> ts;
-  std::atomic<bool> failing_ok{true};
   for (int i = 0; i < 2; ++i) {
     ts.emplace_back([&, i] {
-      CHECK((*w)->run(
-                    [&, i](db::Conn& c) {
-                      good_runs++;
-                      return insert_org(c, "good" + std::to_string(i));
-                    },
-                    db::GroupCommitWriter::Job::kRepeatable)
-                .ok());
+      auto s = f.w->run(
+          [&, i](db::Conn& c) {
+            good_runs++;
+            return insert_org(c, "good" + std::to_string(i));
+          },
+          db::GroupCommitWriter::Job::kRepeatable);
+      CHECK(s.ok());
     });
   }
-  while ((*w)->stats().queued < 2) std::this_thread::yield();
+  while (f.w->stats().queued < 2) std::this_thread::yield();
   ts.emplace_back([&] {
-    auto s = (*w)->run(
-        [](db::Conn& c) -> Status {
-          if (auto st = insert_org(c, "written-then-undone"); !st) return st;
-          return insert_org(c, "dup");  // unique violation
-        },
-        db::GroupCommitWriter::Job::kRepeatable);
-    failing_ok = s.ok();
-    CHECK(s.error().kind == ErrorKind::kConflict);
+    auto s = f.w->run(fails_after_writing, db::GroupCommitWriter::Job::kRepeatable);
+    CHECK_FALSE(s.ok());
+    if (!s.ok()) CHECK(s.error().kind == ErrorKind::kConflict);
   });
-  gate.open(**w, 3);
+  gate.open(*f.w, 3);
   for (auto& t : ts) t.join();
-  CHECK_FALSE(failing_ok);
-  CHECK(good_runs == 4);        // once without savepoints, once again with them
-  CHECK(count_orgs(**d) == 3);  // dup, good0, good1
-  CHECK((*w)->stats().reruns == 1);
+  CHECK(good_runs == 4);          // once without savepoints, once again with them
+  CHECK(count_orgs(*f.db) == 3);  // dup, good0, good1
+  CHECK(f.w->stats().reruns == 1);
 }
 
 TEST_CASE("a batch with a job that runs only once keeps its savepoints: nothing runs twice") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto w = db::GroupCommitWriter::start(**d);
-  REQUIRE(w.ok());
-  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  Fixture f;
   Gate gate;
-  gate.hold(**w);
+  gate.hold(*f.w);
   std::atomic<int> once_runs{0};
   std::thread once([&] {
-    CHECK((*w)->run([&](db::Conn& c) {
-                once_runs++;
-                return insert_org(c, "once");
-              })
-              .ok());
+    auto s = f.w->run([&](db::Conn& c) {
+      once_runs++;
+      return insert_org(c, "once");
+    });
+    CHECK(s.ok());
   });
-  while ((*w)->stats().queued < 1) std::this_thread::yield();
+  while (f.w->stats().queued < 1) std::this_thread::yield();
   std::thread failing([&] {
-    auto s = (*w)->run(
-        [](db::Conn& c) -> Status {
-          if (auto st = insert_org(c, "written-then-undone"); !st) return st;
-          return insert_org(c, "dup");
-        },
-        db::GroupCommitWriter::Job::kRepeatable);
-    CHECK_FALSE(s.ok());
+    CHECK_FALSE(f.w->run(fails_after_writing, db::GroupCommitWriter::Job::kRepeatable).ok());
   });
-  gate.open(**w, 2);
+  gate.open(*f.w, 2);
   once.join();
   failing.join();
   CHECK(once_runs == 1);
-  CHECK(count_orgs(**d) == 2);  // dup, once
-  CHECK((*w)->stats().reruns == 0);
+  CHECK(count_orgs(*f.db) == 2);  // dup, once
+  CHECK(f.w->stats().reruns == 0);
 }
 
 TEST_CASE("a job alone in its batch that fails is undone by the rollback, and not run again") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto w = db::GroupCommitWriter::start(**d);
-  REQUIRE(w.ok());
-  REQUIRE((*w)->run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  Fixture f;
   int runs = 0;
-  auto s = (*w)->run(
-      [&](db::Conn& c) -> Status {
+  auto s = f.w->run(
+      [&](db::Conn& c) {
         ++runs;
-        if (auto st = insert_org(c, "written-then-undone"); !st) return st;
-        return insert_org(c, "dup");
+        return fails_after_writing(c);
       },
       db::GroupCommitWriter::Job::kRepeatable);
   CHECK_FALSE(s.ok());
   CHECK(runs == 1);
-  CHECK(count_orgs(**d) == 1);
-  // and the writer goes on
-  CHECK((*w)->run([](db::Conn& c) { return insert_org(c, "next"); }).ok());
-  CHECK(count_orgs(**d) == 2);
+  CHECK(count_orgs(*f.db) == 1);
+  CHECK(f.w->run([](db::Conn& c) { return insert_org(c, "next"); }).ok());  // and it goes on
+  CHECK(count_orgs(*f.db) == 2);
 }
 
 TEST_CASE("after stop, run answers unavailable and queued work was finished") {
