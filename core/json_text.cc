@@ -270,17 +270,35 @@ class Parser {
     return true;
   }
 
-  bool object(Json& out, size_t depth) {
-    if (depth > max_depth_) return false;
+  // What follows an opening bracket: items separated by commas, then `close`. item() reads
+  // one (after any space) and stops where it ends.
+  template <class Item>
+  bool sequence(char close, Item&& item) {
     ++p_;
-    out = Json::object();
-    auto& members = out.get_ref<Json::object_t&>();
     skip_space();
-    if (p_ < end_ && *p_ == '}') {
+    if (p_ < end_ && *p_ == close) {
       ++p_;
       return true;
     }
     for (;;) {
+      if (!item()) return false;
+      skip_space();
+      if (p_ == end_) return false;
+      if (*p_ == close) {
+        ++p_;
+        return true;
+      }
+      if (*p_ != ',') return false;
+      ++p_;
+      skip_space();
+    }
+  }
+
+  bool object(Json& out, size_t depth) {
+    if (depth > max_depth_) return false;
+    out = Json::object();
+    auto& members = out.get_ref<Json::object_t&>();
+    return sequence('}', [&] {
       if (p_ == end_ || *p_ != '"') return false;
       std::string key;
       if (!string(key)) return false;
@@ -291,41 +309,15 @@ class Parser {
       Json v;
       if (!value(v, depth)) return false;
       members.insert_or_assign(std::move(key), std::move(v));
-      skip_space();
-      if (p_ == end_) return false;
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      skip_space();
-    }
+      return true;
+    });
   }
 
   bool array(Json& out, size_t depth) {
     if (depth > max_depth_) return false;
-    ++p_;
     out = Json::array();
     auto& items = out.get_ref<Json::array_t&>();
-    skip_space();
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
-      items.emplace_back();
-      if (!value(items.back(), depth)) return false;
-      skip_space();
-      if (p_ == end_) return false;
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      skip_space();
-    }
+    return sequence(']', [&] { return value(items.emplace_back(), depth); });
   }
 
   // Plain bytes are copied in runs; [run, p_) is the current one.
