@@ -48,12 +48,9 @@ IdParse parse_id_number(std::string_view input) {
     out.problem = IdProblem::kFormat;
     return out;
   }
-  auto num = [&](size_t from, size_t len) {
-    int v = 0;
-    for (size_t i = from; i < from + len; ++i) v = v * 10 + (s[i] - '0');
-    return v;
-  };
-  const int y = num(6, 4), m = num(10, 2), d = num(12, 2);
+  const std::string_view v(s);  // its first 17 bytes are digits, checked above
+  const int y = *decimal(v.substr(6, 4)), m = *decimal(v.substr(10, 2)),
+            d = *decimal(v.substr(12, 2));
   if (!valid_ymd(y, m, d) || y < 1850) {
     out.problem = IdProblem::kBirthDate;
     return out;

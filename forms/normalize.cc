@@ -143,18 +143,26 @@ bool valid_ymd(int y, int m, int d) {
   return d <= dim;
 }
 
+std::optional<int> decimal(std::string_view digits) {
+  if (digits.empty() || digits.size() > 9) return std::nullopt;
+  int v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 namespace {
 bool split_iso(std::string_view iso, int& y, int& m, int& d) {
   if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return false;
-  auto num = [&](size_t pos, size_t len, int& out) {
-    out = 0;
-    for (size_t k = pos; k < pos + len; ++k) {
-      if (iso[k] < '0' || iso[k] > '9') return false;
-      out = out * 10 + (iso[k] - '0');
-    }
-    return true;
-  };
-  return num(0, 4, y) && num(5, 2, m) && num(8, 2, d) && valid_ymd(y, m, d);
+  const auto yy = decimal(iso.substr(0, 4)), mm = decimal(iso.substr(5, 2)),
+             dd = decimal(iso.substr(8, 2));
+  if (!yy || !mm || !dd) return false;
+  y = *yy;
+  m = *mm;
+  d = *dd;
+  return valid_ymd(y, m, d);
 }
 }  // namespace
 
@@ -181,14 +189,10 @@ std::optional<std::string> normalize_date(std::string_view in) {
   for (char c : s) all_digits = all_digits && is_digit(c);
   if (all_digits) {
     if (s.size() != 8) return std::nullopt;
-    auto num = [&](size_t from, size_t len) {
-      int v = 0;
-      for (size_t k = from; k < from + len; ++k) v = v * 10 + (s[k] - '0');
-      return v;
-    };
-    parts[0] = num(0, 4);
-    parts[1] = num(4, 2);
-    parts[2] = num(6, 2);
+    const std::string_view v(s);
+    parts[0] = *decimal(v.substr(0, 4));  // all digits, checked above
+    parts[1] = *decimal(v.substr(4, 2));
+    parts[2] = *decimal(v.substr(6, 2));
   } else {
     // Split on one kind of separator: '-', '/', '.', or 年/月/日 ('c' below; 0 for none).
     size_t i = 0;

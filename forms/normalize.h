@@ -30,6 +30,8 @@ bool is_leap_year(int y);
 bool valid_ymd(int y, int m, int d);
 // "YYYY-MM-DD" for year 0..9999, month and day 0..99 (no calendar check; see valid_ymd).
 std::string iso_date(int y, int m, int d);
+// The value of a short run of ASCII digits (up to 9); nullopt when any byte is not a digit.
+std::optional<int> decimal(std::string_view digits);
 // Days since 1970-01-01 for an ISO date produced by normalize_date.
 std::optional<int64_t> date_to_days(std::string_view iso);
 // Whole years between birth and today (both ISO); nullopt if unparsable.

@@ -103,15 +103,10 @@ class Validator {
     // Pass 2: relevance, calculation, requiredness and constraints in document order. One
     // context serves every field (its lookups read the values as they are at the time).
     EvalContext ctx = top_context();
-    bool has_current = false;
     for (size_t i = 0; i < order_.size(); ++i) {
       const FormField* f = order_[i];
       const std::string& path = f->key;
       const Name name{f};
-      if (has_current) {
-        ctx.current = Value::null();
-        has_current = false;
-      }
       if (f->relevant_expr && !relevant(*f, path, name, ctx)) {
         vals_.erase(f->key);
         continue;
@@ -132,8 +127,8 @@ class Validator {
       }
       if (f->constraint_expr && !had_errors) {
         ctx.current = value_from_json(it.value());
-        has_current = true;
         check_constraint(*f, path, name, ctx);
+        ctx.current = Value::null();
       }
     }
     return finish();

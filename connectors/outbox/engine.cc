@@ -135,8 +135,7 @@ void DeliveryEngine::wake() {
   bool notify = false;
   {
     std::lock_guard lk(mu_);
-    woken_ = true;
-    notify = awaiting_wake_;
+    notify = mark_woken_locked();
   }
   if (notify) sched_cv_.notify_one();
 }
@@ -371,10 +370,7 @@ void DeliveryEngine::worker_loop() {
       for (const auto& [id, lane] : lanes_) {
         if (static_cast<int>(lane.queue.size()) < opts_.queue_per_connector / 2) low = true;
       }
-      if (low) {
-        woken_ = true;
-        if (awaiting_wake_) sched_cv_.notify_one();
-      }
+      if (low && mark_woken_locked()) sched_cv_.notify_one();
       continue;
     }
     work_cv_.wait_for(lk, std::chrono::milliseconds(std::max<int64_t>(wait, 1)));
@@ -615,8 +611,7 @@ void DeliveryEngine::record_batch(const std::vector<Recorded>& batch) {
         it->second.blocked_since_ms = -1;
       }
     }
-    woken_ = true;
-    notify = awaiting_wake_;
+    notify = mark_woken_locked();
   }
   for (const auto& r : batch) {
     if (r.outcome == Outcome::kPause) {

@@ -134,7 +134,12 @@ class DeliveryEngine {
   // The scheduler waits for woken_ (and not out its minimum interval between claim rounds,
   // when a notification would only wake it to sleep again).
   bool awaiting_wake_ = false;  // GUARDED_BY(mu_)
-  size_t rr_ = 0;               // GUARDED_BY(mu_) round-robin cursor
+  // Sets woken_; true when the scheduler must be notified. REQUIRES: mu_ held.
+  bool mark_woken_locked() {
+    woken_ = true;
+    return awaiting_wake_;
+  }
+  size_t rr_ = 0;  // GUARDED_BY(mu_) round-robin cursor
   std::thread scheduler_;
   std::vector<std::thread> workers_;
 };

@@ -43,6 +43,15 @@ TEST_CASE("dates: malformed spellings are rejected") {
   CHECK(normalize_date("2999-12-31") == "2999-12-31");
 }
 
+TEST_CASE("decimal reads digits only") {
+  CHECK(decimal("0042") == 42);
+  CHECK(decimal("2999") == 2999);
+  CHECK_FALSE(decimal(""));
+  CHECK_FALSE(decimal("4a"));
+  CHECK_FALSE(decimal("-1"));
+  CHECK_FALSE(decimal("1234567890"));  // longer than an int's safe digits
+}
+
 TEST_CASE("iso_date pads every part") {
   CHECK(iso_date(2024, 1, 5) == "2024-01-05");
   CHECK(iso_date(987, 12, 31) == "0987-12-31");
