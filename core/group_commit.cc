@@ -169,15 +169,6 @@ void GroupCommitWriter::loop() {
       rerun = true;
       run_batch(batch, /*savepoints=*/true, results);
     }
-    // The checkpoint thread copies the WAL as it was when it began, while batches go on being
-    // appended: under a steady stream it never reaches the end, and SQLite starts the WAL over
-    // only once all of it is copied, so the file would grow without bound (~50 MB a second
-    // under load), every commit extending it. Here, between batches, nothing is appended: the
-    // few frames written since that pass are copied at once, and the next transaction starts
-    // the WAL from its beginning again (unless a reader still holds an older snapshot).
-    if (catch_up_.exchange(false, std::memory_order_acq_rel)) {
-      (void)conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
-    }
     {
       std::lock_guard lk(mu_);
       stats_.batches++;
@@ -186,6 +177,16 @@ void GroupCommitWriter::loop() {
     }
     for (size_t i = 0; i < batch.size(); ++i) batch[i]->finish(std::move(results[i]));
     batch.clear();
+    // The checkpoint thread copies the WAL as it was when it began, while batches go on being
+    // appended: under a steady stream it never reaches the end, and SQLite starts the WAL over
+    // only once all of it is copied, so the file would grow without bound (~50 MB a second
+    // under load), every commit extending it. Here, between batches, nothing is appended: the
+    // few frames written since that pass are copied at once, and the next transaction starts
+    // the WAL from its beginning again (unless a reader still holds an older snapshot). After
+    // the batch is answered: only the next one waits for the copy and its fsync.
+    if (catch_up_.exchange(false, std::memory_order_acq_rel)) {
+      (void)conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }
   }
 }
 

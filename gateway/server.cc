@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 
 #include <httplib.h>
-#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -311,16 +310,11 @@ struct Server::Impl : Routing {
       // "POST /api/v1/submissions 201 5.3ms", put together by hand: a format string would be
       // parsed again for every request.
       const int64_t tenths = (us + 50) / 100;
-      char num[64];
-      char* end = std::to_chars(num, num + sizeof num, res.status).ptr;
-      *end++ = ' ';
-      end = std::to_chars(end, num + sizeof num, tenths / 10).ptr;
-      *end++ = '.';
-      *end++ = static_cast<char>('0' + tenths % 10);
       std::string line;
-      line.reserve(req.method.size() + req.path.size() + 2 + static_cast<size_t>(end - num) + 2);
+      line.reserve(req.method.size() + req.path.size() + 32);
       line.append(req.method).append(1, ' ').append(req.path).append(1, ' ');
-      line.append(num, end).append("ms");
+      line.append(std::to_string(res.status)).append(1, ' ').append(std::to_string(tenths / 10));
+      line.append(1, '.').append(1, static_cast<char>('0' + tenths % 10)).append("ms");
       s.log->log(spdlog::level::info, spdlog::string_view_t(line));
     });
   }

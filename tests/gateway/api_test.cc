@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "admin/demo.h"
@@ -503,6 +504,8 @@ TEST_CASE("the request log has one line per request and no personal data") {
   gw.shutdown();
   const std::string log = gw.log_text();
   CHECK(log.find("POST /api/v1/submissions 201") != std::string::npos);
+  // Its duration in milliseconds with one decimal.
+  CHECK(std::regex_search(log, std::regex("POST /api/v1/submissions 201 [0-9]+\\.[0-9]ms\n")));
   CHECK(log.find("POST /api/v1/sessions 200") != std::string::npos);
   CHECK(log.find(id) == std::string::npos);
   CHECK(log.find(name) == std::string::npos);
