@@ -740,7 +740,17 @@ class Parser {
 
 class Applier {
  public:
-  Applier(const Json& values, const std::string& today) : values_(values), today_(today) {}
+  Applier(const Json& values, const std::string& today) : values_(values), today_(today) {
+    // One expression context for every condition: `when_item_` says where local keys are read.
+    when_ctx_.today = today_;
+    when_ctx_.lookup = [this](const std::string& k) {
+      const Json* v =
+          lookup(k, when_item_ != nullptr && k.find('.') == std::string::npos, when_item_);
+      return v ? forms::value_from_json(*v) : forms::Value::null();
+    };
+  }
+  Applier(const Applier&) = delete;  // when_ctx_ refers to this one
+  Applier& operator=(const Applier&) = delete;
 
   std::vector<FieldError> errs;
 
@@ -788,13 +798,8 @@ class Applier {
   }
 
   bool condition(const MappingRule& r, const Json* item) {
-    forms::EvalContext ctx;
-    ctx.today = today_;
-    ctx.lookup = [this, item](const std::string& k) {
-      const Json* v = lookup(k, item != nullptr && k.find('.') == std::string::npos, item);
-      return v ? forms::value_from_json(*v) : forms::Value::null();
-    };
-    auto res = forms::evaluate_condition(*r.when_expr, ctx);
+    when_item_ = item;
+    auto res = forms::evaluate_condition(*r.when_expr, when_ctx_);
     if (!res.ok()) {
       err(r.config_path + ".when", "when_failed",
           "规则条件无法计算（" + r.to + "）：" + res.error().message.zh,
@@ -848,7 +853,9 @@ class Applier {
     return std::nullopt;
   }
 
-  Json map_code(const MappingRule& r, const Json& v, const std::string& spath, bool* ok) {
+  // `spath()` gives the source's path, for error messages.
+  template <class PathFn>
+  Json map_code(const MappingRule& r, const Json& v, const PathFn& spath, bool* ok) {
     const auto key = code_key(v);
     if (key) {
       auto it = r.codes.find(*key);
@@ -856,18 +863,24 @@ class Applier {
     }
     if (r.codes_star) return *r.codes_star;
     const std::string shown = key ? *key : v.dump();
-    err(spath, "unmapped_code",
-        "字段“" + spath + "”的代码“" + shown + "”在连接器代码表（目标 " + r.to +
+    err(spath(), "unmapped_code",
+        "字段“" + spath() + "”的代码“" + shown + "”在连接器代码表（目标 " + r.to +
             "）中没有对应值，请在映射的 codes 中补上",
-        "Code \"" + shown + "\" of field \"" + spath + "\" has no entry in the code table for \"" +
-            r.to + "\"; add it to the mapping's codes");
+        "Code \"" + shown + "\" of field \"" + spath() +
+            "\" has no entry in the code table for \"" + r.to +
+            "\"; add it to the mapping's codes");
     *ok = false;
     return nullptr;
   }
 
   // The final value of a rule or part, or nullopt when missing (or after an error).
   std::optional<Json> value(const MappingRule& r, const Json* item, const std::string& item_path) {
-    const std::string spath = source_path(r, item_path);
+    // The source's path is only for error messages: built when the first one is written.
+    std::string spath_text;
+    auto spath = [&]() -> const std::string& {
+      if (spath_text.empty()) spath_text = source_path(r, item_path);
+      return spath_text;
+    };
     std::optional<Json> v = raw(r, item, item_path);
     if (!v) return r.def;
 
@@ -875,8 +888,8 @@ class Applier {
       const std::string s = v->is_string() ? v->get<std::string>() : "";
       auto id = forms::parse_id_number(s);
       if (!id.id) {
-        err(spath, "derive_failed", "无法从“" + spath + "”推算（不是有效的身份证号）",
-            "Cannot derive a value from \"" + spath + "\" (not a valid ID number)");
+        err(spath(), "derive_failed", "无法从“" + spath() + "”推算（不是有效的身份证号）",
+            "Cannot derive a value from \"" + spath() + "\" (not a valid ID number)");
         return std::nullopt;
       }
       if (r.derive == Derive::kBirthDate) {
@@ -886,7 +899,7 @@ class Applier {
       } else {
         auto age = forms::age_in_years(id.id->birth_date, today_);
         if (!age) {
-          err(spath, "derive_failed", "无法计算年龄：缺少或无效的当天日期",
+          err(spath(), "derive_failed", "无法计算年龄：缺少或无效的当天日期",
               "Cannot compute the age: today's date is missing or invalid");
           return std::nullopt;
         }
@@ -896,14 +909,14 @@ class Applier {
 
     if (!r.each.empty()) {
       if (!v->is_array()) {
-        err(spath, "not_a_list", "“" + spath + "”应为成员列表",
-            "\"" + spath + "\" should be a list");
+        err(spath(), "not_a_list", "“" + spath() + "”应为成员列表",
+            "\"" + spath() + "\" should be a list");
         return std::nullopt;
       }
       Json arr = Json::array();
       for (size_t i = 0; i < v->size(); ++i) {
         const Json& it = (*v)[i];
-        const std::string ip = spath + "[" + std::to_string(i) + "]";
+        const std::string ip = spath() + "[" + std::to_string(i) + "]";
         if (!it.is_object()) {
           err(ip, "not_an_object", "“" + ip + "”应为对象", "\"" + ip + "\" should be an object");
           continue;
@@ -937,8 +950,8 @@ class Applier {
     if (r.multiply || r.decimals) {
       auto n = to_number(*v);
       if (!n) {
-        err(spath, "not_a_number", "“" + spath + "”的值不是数字：" + to_text(*v),
-            "The value of \"" + spath + "\" is not a number: " + to_text(*v));
+        err(spath(), "not_a_number", "“" + spath() + "”的值不是数字：" + to_text(*v),
+            "The value of \"" + spath() + "\" is not a number: " + to_text(*v));
         return std::nullopt;
       }
       double d = *n;
@@ -954,8 +967,8 @@ class Applier {
       std::optional<std::string> iso;
       if (v->is_string()) iso = forms::normalize_date(v->get<std::string>());
       if (!iso) {
-        err(spath, "not_a_date", "“" + spath + "”的值不是日期：" + to_text(*v),
-            "The value of \"" + spath + "\" is not a date: " + to_text(*v));
+        err(spath(), "not_a_date", "“" + spath() + "”的值不是日期：" + to_text(*v),
+            "The value of \"" + spath() + "\" is not a date: " + to_text(*v));
         return std::nullopt;
       }
       v = format_date(r.date, *iso);
@@ -982,8 +995,8 @@ class Applier {
       case As::kNumber: {
         auto n = to_number(*v);
         if (!n) {
-          err(spath, "coercion_failed", "“" + spath + "”的值无法转换为数字：" + to_text(*v),
-              "The value of \"" + spath + "\" cannot be turned into a number: " + to_text(*v));
+          err(spath(), "coercion_failed", "“" + spath() + "”的值无法转换为数字：" + to_text(*v),
+              "The value of \"" + spath() + "\" cannot be turned into a number: " + to_text(*v));
           return std::nullopt;
         }
         v = number_json(*n);
@@ -996,8 +1009,8 @@ class Applier {
         if (t == "true" || t == "1") b = true;
         if (t == "false" || t == "0") b = false;
         if (!b) {
-          err(spath, "coercion_failed", "“" + spath + "”的值无法转换为布尔值：" + t,
-              "The value of \"" + spath + "\" cannot be turned into a boolean: " + t);
+          err(spath(), "coercion_failed", "“" + spath() + "”的值无法转换为布尔值：" + t,
+              "The value of \"" + spath() + "\" cannot be turned into a boolean: " + t);
           return std::nullopt;
         }
         v = *b;
@@ -1009,6 +1022,8 @@ class Applier {
 
   const Json& values_;
   const std::string& today_;
+  forms::EvalContext when_ctx_;
+  const Json* when_item_ = nullptr;  // the repeat item a condition reads from, if any
 };
 
 Error mapping_error(std::vector<FieldError> details, bool config) {
