@@ -18,12 +18,6 @@ std::optional<std::string> opt(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-std::string str_of(const Json& j, const std::string& key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
 Identity read_identity(db::Stmt& q, int64_t* merged_into) {
   Identity w;
   w.id_number = q.get_opt_text(2).value_or("");
@@ -337,53 +331,94 @@ Result<Linked> SubjectRegistry::link_person(db::Conn& c, const Identity& who, co
   return l;
 }
 
+namespace {
+
+// A subject's fields, keyed by dictionary field: what an nlohmann object of them would hold,
+// kept as pointers into the answer so that nothing is copied before it is written out.
+class Fields {
+ public:
+  void put(std::string_view field, const Json& v) { f_.emplace_back(field, &v); }
+  bool empty() const { return f_.empty(); }
+  bool has(std::string_view field) const { return find(field) != nullptr; }
+  std::string str(std::string_view field) const {
+    const Json* v = find(field);
+    return v && v->is_string() ? v->get<std::string>() : "";
+  }
+  // The same text as json_dump() of that object: keys in order, the last of equal ones kept.
+  std::string dump() {
+    std::stable_sort(f_.begin(), f_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string out = "{";
+    for (size_t i = 0; i < f_.size(); ++i) {
+      if (i + 1 < f_.size() && f_[i + 1].first == f_[i].first) continue;
+      if (out.size() > 1) out += ',';
+      append_json_string(out, f_[i].first);
+      out += ':';
+      append_json(out, *f_[i].second);
+    }
+    out += '}';
+    return out;
+  }
+
+ private:
+  const Json* find(std::string_view field) const {
+    for (auto it = f_.rbegin(); it != f_.rend(); ++it) {  // the last one put wins
+      if (it->first == field) return it->second;
+    }
+    return nullptr;
+  }
+  std::vector<std::pair<std::string_view, const Json*>> f_;
+};
+
+}  // namespace
+
 SubjectPlan plan_subjects(const forms::Form& form, const Json& values,
                           const std::string& org_code) {
   SubjectPlan plan;
   if (!values.is_object()) return plan;
-  Json person = Json::object(), household = Json::object();
-  std::vector<Json> members;
+  Fields person, household;
+  std::vector<Fields> members;
   for (const auto& sec : form.sections) {
     for (const auto& f : sec.fields) {
       auto it = values.find(f.key);
       if (it == values.end() || it->is_null()) continue;
-      if (f.def.subject == "person") person[f.field] = *it;
+      if (f.def.subject == "person") person.put(f.field, *it);
       bool has_person = false;
       for (const auto& ch : f.children) has_person = has_person || ch.field == "person.name";
       // A repeat group of persons is recorded as those persons, not copied onto the household.
-      if (f.def.subject == "household" && !has_person) household[f.field] = *it;
+      if (f.def.subject == "household" && !has_person) household.put(f.field, *it);
       if (f.def.type != forms::FieldType::kRepeat || !it->is_array() || !has_person) continue;
       for (const auto& item : *it) {
         if (!item.is_object()) continue;
-        Json m = Json::object();
+        Fields m;
         for (const auto& ch : f.children) {
           auto v = item.find(ch.key);
-          if (v != item.end() && !v->is_null()) m[ch.field] = *v;
+          if (v != item.end() && !v->is_null()) m.put(ch.field, *v);
         }
         members.push_back(std::move(m));
       }
     }
   }
-  auto identity = [&](const Json& j) {
-    return make_identity(str_of(j, "person.name"), str_of(j, "person.id_number"),
-                         str_of(j, "person.birth_date"), str_of(j, "person.sex"),
-                         str_of(j, "person.phone"), org_code);
+  auto identity = [&](const Fields& j) {
+    return make_identity(j.str("person.name"), j.str("person.id_number"),
+                         j.str("person.birth_date"), j.str("person.sex"), j.str("person.phone"),
+                         org_code);
   };
-  plan.has_main = person.contains("person.name") || person.contains("person.id_number");
+  plan.has_main = person.has("person.name") || person.has("person.id_number");
   if (plan.has_main) {
     plan.main = identity(person);
-    plan.main_fields = json_dump(person);
+    plan.main_fields = person.dump();
     plan.has_household = !household.empty() || !members.empty();
     if (plan.has_household) {
       plan.household.name = plan.main.name;
       plan.household.name_key = plan.main.name_key;
       plan.household.org_code = org_code;
-      plan.household_fields = json_dump(household);
+      plan.household_fields = household.dump();
     }
   }
-  for (const auto& m : members) {
-    if (!m.contains("person.name") && !m.contains("person.id_number")) continue;
-    plan.members.emplace_back(identity(m), json_dump(m));
+  for (auto& m : members) {
+    if (!m.has("person.name") && !m.has("person.id_number")) continue;
+    plan.members.emplace_back(identity(m), m.dump());
   }
   return plan;
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "admin/demo.h"
+#include "core/json_text.h"
 #include "dedupe/registry.h"
 
 using namespace yb;
@@ -33,6 +34,29 @@ TEST_CASE("the demo form's answer gives a head, a household and its members") {
   CHECK(spouse.contains("person.name"));
   CHECK(spouse.contains("household.relation"));
   CHECK(plan.members[1].first.sex == "2");
+  // Stored as json_dump() writes objects: keys in order, no spaces.
+  for (const auto* text : {&plan.main_fields, &plan.household_fields, &plan.members[0].second}) {
+    CHECK(*text == json_dump(nlohmann::json::parse(*text)));
+  }
+  CHECK(plan.main_fields.find("\"person.id_number\":\"" + v["person.id_number"].get<std::string>() +
+                              "\"") != std::string::npos);
+}
+
+TEST_CASE("a dictionary field answered by two form fields keeps the later answer") {
+  forms::Form form;
+  forms::Section sec;
+  for (const char* key : {"a", "b"}) {
+    forms::FormField f;
+    f.key = key;
+    f.field = "person.name";
+    f.def.subject = "person";
+    sec.fields.push_back(f);
+  }
+  form.sections.push_back(sec);
+  auto plan = dedupe::plan_subjects(form, nlohmann::json{{"a", "王一"}, {"b", "李二"}}, "x");
+  REQUIRE(plan.has_main);
+  CHECK(plan.main.name == "李二");
+  CHECK(plan.main_fields == R"({"person.name":"李二"})");
 }
 
 TEST_CASE("an answer without a person gives nothing; members without a name are skipped") {
