@@ -550,4 +550,10 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+JsonWriter& JsonWriter::document(const nlohmann::json& j) {
+  before_value();
+  append_json(out_, j);
+  return *this;
+}
+
 }  // namespace yb

@@ -51,6 +51,8 @@ class JsonWriter {
   JsonWriter& null();
   // A value that is already JSON text (e.g. a small nlohmann document's dump()).
   JsonWriter& raw(std::string_view json);
+  // A document, written as json_dump() writes it.
+  JsonWriter& document(const nlohmann::json& j);
   std::string take() { return std::move(out_); }
 
  private:

@@ -348,16 +348,14 @@ class Fields {
   std::string dump() {
     std::stable_sort(f_.begin(), f_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string out = "{";
+    JsonWriter w;
+    w.begin_object();
     for (size_t i = 0; i < f_.size(); ++i) {
       if (i + 1 < f_.size() && f_[i + 1].first == f_[i].first) continue;
-      if (out.size() > 1) out += ',';
-      append_json_string(out, f_[i].first);
-      out += ':';
-      append_json(out, *f_[i].second);
+      w.key(f_[i].first).document(*f_[i].second);
     }
-    out += '}';
-    return out;
+    w.end_object();
+    return w.take();
   }
 
  private:

@@ -89,6 +89,13 @@ TEST_CASE("the writer places commas and nests containers") {
   CHECK(Json::parse(text)["d"].get<int64_t>() == -9007199254740993);
 }
 
+TEST_CASE("the writer takes a document as json_dump() writes it") {
+  const Json doc = Json::parse(R"({"z":[1,"二"],"a":{"y":null,"b":2.5}})");
+  JsonWriter w;
+  w.begin_array().value(1).document(doc).document(Json("x")).end_array();
+  CHECK(w.take() == "[1," + json_dump(doc) + ",\"x\"]");
+}
+
 TEST_CASE("json_dump writes the text dump() writes, for every kind of value") {
   const Json docs[] = {
       Json::parse(R"({"b":1,"a":[true,false,null],"c":{"z":"张三","y":""}})"),
