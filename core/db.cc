@@ -197,6 +197,16 @@ Status Conn::exec(std::string_view sql) {
   return ok_status();
 }
 
+Status Conn::sync_database_file() {
+  sqlite3_file* f = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+      !f->pMethods) {
+    return sql_error(db_, "file pointer");
+  }
+  if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) return sql_error(db_, "sync");
+  return ok_status();
+}
+
 Status Conn::begin() { return exec("BEGIN IMMEDIATE"); }
 Status Conn::commit() { return exec("COMMIT"); }
 void Conn::rollback() {

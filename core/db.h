@@ -96,6 +96,9 @@ class Conn {
   Status exec_cached(std::string_view sql);
   // Runs a script of statements without parameters (migrations).
   Status exec(std::string_view sql);
+  // Flushes what was written to the database file (not the WAL) to disk, as a checkpoint that
+  // reaches the end of the WAL would; SQLite's own handle, so its file locks stay untouched.
+  Status sync_database_file();
   Status begin();  // BEGIN IMMEDIATE: takes the write lock up front
   Status commit();
   void rollback();

@@ -83,6 +83,11 @@ void GroupCommitWriter::checkpoint_loop() {
     // the writer to copy between two batches is short.
     (void)checkpoint_conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
     (void)checkpoint_conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    // A pass that does not reach the end of the WAL leaves the pages it copied unsynced: the
+    // writer's catch-up, which does reach it, would then flush them all with its fsync (25-30
+    // ms under bench/ingest, with every request waiting). Flushed here, off the writer, that
+    // leaves the catch-up 4-7 ms.
+    (void)checkpoint_conn_->sync_database_file();
     catch_up_.store(true, std::memory_order_release);
     lk.lock();
   }
