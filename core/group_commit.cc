@@ -7,21 +7,15 @@
 
 namespace yb::db {
 
-// A job and its outcome. Shared, so that the writer's set() never touches freed memory.
-struct GroupCommitWriter::Pending {
-  std::function<Status(Conn&)> job;
-  Job kind;
-  Status result = ok_status();
+// The jobs of one batch and their outcomes. Requests join the newest group until it is full;
+// the writer takes the oldest. One event for the whole group: answering a batch is one wake-up
+// system call for all its waiters, not one each. Shared, so that the writer's set() never
+// touches freed memory.
+struct GroupCommitWriter::Group {
+  std::vector<std::function<Status(Conn&)>> jobs;
+  std::vector<Job> kinds;
+  std::vector<Status> results;
   Event done;
-
-  void finish(Status r) {
-    result = std::move(r);
-    done.set();
-  }
-  Status wait() {
-    done.wait();
-    return std::move(result);
-  }
 };
 
 Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db,
@@ -44,19 +38,26 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batc
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
 Status GroupCommitWriter::run(std::function<Status(Conn&)> job, Job kind) {
-  auto p = std::make_shared<Pending>();
-  p->job = std::move(job);
-  p->kind = kind;
+  std::shared_ptr<Group> g;
+  size_t at = 0;
   {
     std::lock_guard lk(mu_);
     if (stopping_) {
       return Error::make(ErrorKind::kUnavailable, "shutting_down", "系统正在重启，请稍后重试",
                          "The gateway is shutting down; please retry shortly");
     }
-    queue_.push_back(p);
+    if (queue_.empty() || queue_.back()->jobs.size() >= max_batch_) {
+      queue_.push_back(std::make_shared<Group>());
+    }
+    g = queue_.back();
+    at = g->jobs.size();
+    g->jobs.push_back(std::move(job));
+    g->kinds.push_back(kind);
+    ++queued_;
   }
   cv_.notify_one();
-  return p->wait();
+  g->done.wait();
+  return std::move(g->results[at]);
 }
 
 void GroupCommitWriter::stop() {
@@ -96,16 +97,17 @@ void GroupCommitWriter::checkpoint_loop() {
 GroupCommitWriter::Stats GroupCommitWriter::stats() {
   std::lock_guard lk(mu_);
   Stats s = stats_;
-  s.queued = queue_.size();
+  s.queued = queued_;
   return s;
 }
 
-bool GroupCommitWriter::run_batch(const std::vector<std::shared_ptr<Pending>>& batch,
-                                  bool savepoints, std::vector<Status>& results) {
-  results.assign(batch.size(), ok_status());
+bool GroupCommitWriter::run_batch(Group& batch, bool savepoints) {
+  auto& results = batch.results;
+  const size_t n = batch.jobs.size();
+  results.assign(n, ok_status());
   Status tx = conn_->begin();
   if (tx) {
-    for (size_t i = 0; i < batch.size(); ++i) {
+    for (size_t i = 0; i < n; ++i) {
       if (savepoints) {
         if (auto sp = conn_->exec_cached("SAVEPOINT job"); !sp) {
           results[i] = std::move(sp);
@@ -114,7 +116,7 @@ bool GroupCommitWriter::run_batch(const std::vector<std::shared_ptr<Pending>>& b
       }
       Status r = ok_status();
       try {
-        r = batch[i]->job(*conn_);
+        r = batch.jobs[i](*conn_);
       } catch (const std::exception& e) {
         r = Error::make(ErrorKind::kInternal, "job_exception", "系统出错，请联系管理员", e.what());
       }
@@ -150,38 +152,35 @@ bool GroupCommitWriter::run_batch(const std::vector<std::shared_ptr<Pending>>& b
 }
 
 void GroupCommitWriter::loop() {
-  std::vector<std::shared_ptr<Pending>> batch;
-  std::vector<Status> results;
   for (;;) {
+    std::shared_ptr<Group> batch;
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      queued_ -= batch->jobs.size();
     }
     // A job alone in its batch needs no savepoint either: if it fails, the transaction is
     // rolled back, which undoes that job and nothing else.
-    const bool alone = batch.size() == 1;
-    const bool repeatable = std::all_of(batch.begin(), batch.end(),
-                                        [](const auto& p) { return p->kind == Job::kRepeatable; });
+    const bool alone = batch->jobs.size() == 1;
+    const bool repeatable = std::all_of(batch->kinds.begin(), batch->kinds.end(),
+                                        [](Job k) { return k == Job::kRepeatable; });
     bool rerun = false;
     if (!alone && !repeatable) {
-      run_batch(batch, /*savepoints=*/true, results);
-    } else if (!run_batch(batch, /*savepoints=*/false, results) && !alone) {
+      run_batch(*batch, /*savepoints=*/true);
+    } else if (!run_batch(*batch, /*savepoints=*/false) && !alone) {
       rerun = true;
-      run_batch(batch, /*savepoints=*/true, results);
+      run_batch(*batch, /*savepoints=*/true);
     }
     {
       std::lock_guard lk(mu_);
       stats_.batches++;
-      stats_.jobs += batch.size();
+      stats_.jobs += batch->jobs.size();
       stats_.reruns += rerun ? 1 : 0;
     }
-    for (size_t i = 0; i < batch.size(); ++i) batch[i]->finish(std::move(results[i]));
-    batch.clear();
+    batch->done.set();
     // The checkpoint thread copies the WAL as it was when it began, while batches go on being
     // appended: under a steady stream it never reaches the end, and SQLite starts the WAL over
     // only once all of it is copied, so the file would grow without bound (~50 MB a second

@@ -54,14 +54,13 @@ class GroupCommitWriter {
   Stats stats();
 
  private:
-  struct Pending;
+  struct Group;
   GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch);
   void loop();
   // Runs the batch in one transaction and commits; with savepoints, a failing job is undone
   // alone. Without, false if a job failed: the transaction is then rolled back, and every
   // result is that job's error.
-  bool run_batch(const std::vector<std::shared_ptr<Pending>>& batch, bool savepoints,
-                 std::vector<Status>& results);
+  bool run_batch(Group& batch, bool savepoints);
   void checkpoint_loop();
 
   std::unique_ptr<Conn> conn_;
@@ -69,10 +68,11 @@ class GroupCommitWriter {
   size_t max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::condition_variable checkpoint_cv_;       // wakes only the checkpoint thread
-  std::deque<std::shared_ptr<Pending>> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                       // GUARDED_BY(mu_)
-  Stats stats_;                                 // GUARDED_BY(mu_)
+  std::condition_variable checkpoint_cv_;     // wakes only the checkpoint thread
+  std::deque<std::shared_ptr<Group>> queue_;  // GUARDED_BY(mu_); batches not yet begun
+  size_t queued_ = 0;                         // GUARDED_BY(mu_); jobs in queue_
+  bool stopping_ = false;                     // GUARDED_BY(mu_)
+  Stats stats_;                               // GUARDED_BY(mu_)
   std::thread thread_;
   std::thread checkpoint_thread_;
   std::atomic<bool> catch_up_{false};  // a checkpoint pass ended: the writer copies the rest

@@ -189,6 +189,37 @@ TEST_CASE("a batch with a job that runs only once keeps its savepoints: nothing 
   CHECK(f.w->stats().reruns == 0);
 }
 
+TEST_CASE("jobs queued beyond the batch limit run in the next batches, each told its own outcome") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  auto started = db::GroupCommitWriter::start(**d, /*max_batch=*/3);
+  REQUIRE(started.ok());
+  auto& w = **started;
+  REQUIRE(w.run([](db::Conn& c) { return insert_org(c, "dup"); }).ok());
+  Gate gate;
+  gate.hold(w);
+  // Seven jobs wait behind the gate: batches of 3, 3 and 1. The fifth fails.
+  std::vector<int> outcome(7, -1);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 7; ++i) {
+    while (w.stats().queued < static_cast<size_t>(i)) std::this_thread::yield();
+    ts.emplace_back([&, i] {
+      auto s = w.run([i](db::Conn& c) {
+        return i == 4 ? fails_after_writing(c) : insert_org(c, "q" + std::to_string(i));
+      });
+      outcome[static_cast<size_t>(i)] = s.ok() ? 1 : 0;
+    });
+  }
+  gate.open(w, 7);
+  for (auto& t : ts) t.join();
+  CHECK(outcome == std::vector<int>{1, 1, 1, 1, 0, 1, 1});
+  CHECK(count_orgs(**d) == 7);    // dup and the six that succeeded
+  CHECK(w.stats().batches == 5);  // "dup", the gate's, then 3 + 3 + 1
+  CHECK(w.stats().jobs == 9);
+  CHECK(w.stats().queued == 0);
+}
+
 TEST_CASE("a job alone in its batch that fails is undone by the rollback, and not run again") {
   Fixture f;
   int runs = 0;
