@@ -87,7 +87,7 @@ void GroupCommitWriter::checkpoint_loop() {
     // A pass that does not reach the end of the WAL leaves the pages it copied unsynced: the
     // writer's catch-up, which does reach it, would then flush them all with its fsync (25-30
     // ms under bench/ingest, with every request waiting). Flushed here, off the writer, that
-    // leaves the catch-up 4-7 ms.
+    // leaves the catch-up 4-10 ms.
     (void)checkpoint_conn_->sync_database_file();
     catch_up_.store(true, std::memory_order_release);
     lk.lock();
