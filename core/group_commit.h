@@ -5,9 +5,10 @@
 //
 // WAL checkpoints run on a second thread (PASSIVE, about once a second), not inside the
 // writer's COMMIT as SQLite's automatic checkpoint would: copying the WAL back into the
-// database file then never stalls the requests waiting on a commit. After each such pass the
-// writer copies the few frames appended meanwhile, between two batches, so that the WAL is
-// started over instead of growing for as long as the load lasts.
+// database file then never stalls the requests waiting on a commit. That thread also flushes
+// the pages it copied. After each such pass the writer copies the few frames appended
+// meanwhile, between two batches, so that the WAL is started over instead of growing for as
+// long as the load lasts. Requests of one batch wait on one event, woken together.
 //
 // A job marked kRepeatable is one that may be run again from its start, against the database
 // as it was before its first run, with the same outcome: it changes nothing but the database,
