@@ -1,11 +1,23 @@
 #include "core/group_commit.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "core/event.h"
 
 namespace yb::db {
+namespace {
+
+uint64_t thread_cpu_ns() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
 
 // The jobs of one batch and their outcomes. Requests join the newest group until it is full;
 // the writer takes the oldest. One event for the whole group: answering a batch is one wake-up
@@ -162,6 +174,7 @@ void GroupCommitWriter::loop() {
       queue_.pop_front();
       queued_ -= batch->jobs.size();
     }
+    const auto began = std::chrono::steady_clock::now();
     // A job alone in its batch needs no savepoint either: if it fails, the transaction is
     // rolled back, which undoes that job and nothing else.
     const bool alone = batch->jobs.size() == 1;
@@ -174,11 +187,16 @@ void GroupCommitWriter::loop() {
       rerun = true;
       run_batch(*batch, /*savepoints=*/true);
     }
+    const auto busy = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - began);
+    const uint64_t cpu = thread_cpu_ns();
     {
       std::lock_guard lk(mu_);
       stats_.batches++;
       stats_.jobs += batch->jobs.size();
       stats_.reruns += rerun ? 1 : 0;
+      stats_.busy_ns += static_cast<uint64_t>(busy.count());
+      stats_.cpu_ns = cpu;
     }
     batch->done.set();
     // The checkpoint thread copies the WAL as it was when it began, while batches go on being
@@ -189,7 +207,14 @@ void GroupCommitWriter::loop() {
     // the WAL from its beginning again (unless a reader still holds an older snapshot). After
     // the batch is answered: only the next one waits for the copy and its fsync.
     if (catch_up_.exchange(false, std::memory_order_acq_rel)) {
+      const auto from = std::chrono::steady_clock::now();
       (void)conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+      const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now() - from);
+      const uint64_t cpu_now = thread_cpu_ns();
+      std::lock_guard lk(mu_);
+      stats_.busy_ns += static_cast<uint64_t>(took.count());
+      stats_.cpu_ns = cpu_now;
     }
   }
 }

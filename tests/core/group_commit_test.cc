@@ -1,6 +1,7 @@
 // Group commit: concurrent jobs share transactions, a failing job is rolled back alone, and
 // nothing is accepted after stop.
 #include <doctest/doctest.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -234,6 +235,30 @@ TEST_CASE("a job alone in its batch that fails is undone by the rollback, and no
   CHECK(count_orgs(*f.db) == 1);
   CHECK(f.w->run([](db::Conn& c) { return insert_org(c, "next"); }).ok());  // and it goes on
   CHECK(count_orgs(*f.db) == 2);
+}
+
+TEST_CASE("the writer counts the time its batches take and the CPU its thread spends") {
+  Fixture f;
+  const auto before = f.w->stats();
+  CHECK(before.busy_ns > 0);  // the fixture's first job
+  // A job that keeps the writer's CPU busy for 30 ms of its own thread's time.
+  auto spent = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  };
+  REQUIRE(f.w->run([&](db::Conn& c) {
+               const auto from = spent();
+               volatile uint64_t x = 0;
+               while (spent() - from < std::chrono::milliseconds(30)) x = x + 1;
+               return insert_org(c, "busy");
+             })
+              .ok());
+  const auto after = f.w->stats();
+  CHECK(after.batches == before.batches + 1);
+  CHECK(after.cpu_ns - before.cpu_ns >= 30'000'000u);
+  // Busy time is wall time: it holds the CPU time and the commit's fsync besides.
+  CHECK(after.busy_ns - before.busy_ns >= 30'000'000u);
 }
 
 TEST_CASE("after stop, run answers unavailable and queued work was finished") {
