@@ -27,13 +27,23 @@ std::string num(double v) {
   return buf;
 }
 
+// A counter of nanoseconds as seconds, to the microsecond (no exponent, however long the uptime).
+std::string seconds(uint64_t ns) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%llu.%06llu",
+                static_cast<unsigned long long>(ns / 1'000'000'000u),
+                static_cast<unsigned long long>(ns % 1'000'000'000u / 1000u));
+  return buf;
+}
+
 constexpr int64_t kBucketsMs[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
 
 }  // namespace
 
 Result<std::string> render_metrics(db::Database& db, connectors::ConnectorStore& store,
                                    const Clock& clock,
-                                   const std::function<std::string(const std::string&)>& breaker) {
+                                   const std::function<std::string(const std::string&)>& breaker,
+                                   const std::function<db::GroupCommitWriter::Stats()>& writer) {
   std::ostringstream o;
   auto snap = store.snapshot();
   if (!snap) return snap.take_error();
@@ -152,6 +162,29 @@ Result<std::string> render_metrics(db::Database& db, connectors::ConnectorStore&
   for (const auto& e : **snap) {
     o << "yibiao_connector_paused{connector=\"" << label(e.connector->id) << "\"} "
       << (e.paused ? 1 : 0) << "\n";
+  }
+  if (writer) {
+    // The single writer is the one serial stage of every write: its busy time growing nearly
+    // as fast as the clock means answers queue for it (docs/operations.md, "Metrics").
+    const auto w = writer();
+    o << "# HELP yibiao_writer_batches_total Transactions the group-commit writer committed "
+         "(this process).\n"
+      << "# TYPE yibiao_writer_batches_total counter\n"
+      << "yibiao_writer_batches_total " << w.batches << "\n"
+      << "# HELP yibiao_writer_jobs_total Writes the group-commit writer ran: answers, claims, "
+         "delivery results, admin changes (this process).\n"
+      << "# TYPE yibiao_writer_jobs_total counter\n"
+      << "yibiao_writer_jobs_total " << w.jobs << "\n"
+      << "# HELP yibiao_writer_busy_seconds_total Time the writer spent on batches, commits and "
+         "their fsync included (this process).\n"
+      << "# TYPE yibiao_writer_busy_seconds_total counter\n"
+      << "yibiao_writer_busy_seconds_total " << seconds(w.busy_ns) << "\n"
+      << "# HELP yibiao_writer_cpu_seconds_total CPU time of the writer thread (this process).\n"
+      << "# TYPE yibiao_writer_cpu_seconds_total counter\n"
+      << "yibiao_writer_cpu_seconds_total " << seconds(w.cpu_ns) << "\n"
+      << "# HELP yibiao_writer_queued Writes waiting for the writer's next batch.\n"
+      << "# TYPE yibiao_writer_queued gauge\n"
+      << "yibiao_writer_queued " << w.queued << "\n";
   }
   return o.str();
 }

@@ -90,7 +90,8 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
                *a->store_, *a->db_, clock, std::move(log), *a->dashboard_, *a->audit_, *a->users_,
                *a->config_io_, *a->allowlist_,
                [engine](const std::string& id) { return engine->breaker_state(id); },
-               *a->form_editor_, *a->upstream_forms_, *a->org_units_},
+               *a->form_editor_, *a->upstream_forms_, *a->org_units_,
+               [w = a->writer_.get()] { return w->stats(); }},
       cfg.server);
   return a;
 }

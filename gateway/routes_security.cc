@@ -166,7 +166,7 @@ void add_security_routes(Routing& rt) {
     if (!by_token && !require(req, res, {Role::kSystemAdmin, Role::kCountyAdmin}, "metrics.view")) {
       return;
     }
-    auto text = admin::render_metrics(s.db, s.connectors, s.clock, s.breaker_state);
+    auto text = admin::render_metrics(s.db, s.connectors, s.clock, s.breaker_state, s.writer_stats);
     if (!text) return rt.send_error(res, text.error());
     res.status = 200;
     res.set_header("Cache-Control", "no-store");

@@ -22,6 +22,7 @@
 #include "admin/users.h"
 #include "connectors/delivery/allowlist.h"
 #include "core/clock.h"
+#include "core/group_commit.h"
 #include "intake/subjects.h"
 #include "intake/submissions.h"
 
@@ -73,6 +74,8 @@ struct Services {
   admin::FormEditor& form_editor;
   admin::UpstreamForms& upstream_forms;
   admin::OrgUnitAdmin& org_units;
+  // The group-commit writer's figures, for /metrics (empty: none shown).
+  std::function<db::GroupCommitWriter::Stats()> writer_stats = {};
 };
 
 class Server {

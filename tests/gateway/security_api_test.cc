@@ -438,6 +438,19 @@ TEST_CASE("metrics: Prometheus text for admins or the metrics token, nobody else
   CHECK(m.find("yibiao_delivery_oldest_pending_age_seconds{connector=") != std::string::npos);
   CHECK(m.find("yibiao_circuit_state{connector=\"civil_affairs\",state=\"closed\"} 1") !=
         std::string::npos);
+  // This process's group-commit writer: both answers, the claims and results ran on it.
+  auto figure = [&m](const std::string& name) {
+    const size_t at = m.find("\n" + name + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(m.substr(at + name.size() + 2));
+  };
+  CHECK(figure("yibiao_writer_jobs_total") >= 2);
+  CHECK(figure("yibiao_writer_batches_total") >= 1);
+  CHECK(figure("yibiao_writer_batches_total") <= figure("yibiao_writer_jobs_total"));
+  CHECK(figure("yibiao_writer_busy_seconds_total") > 0);
+  CHECK(figure("yibiao_writer_cpu_seconds_total") > 0);
+  CHECK(figure("yibiao_writer_queued") == 0);
+  CHECK(m.find("# TYPE yibiao_writer_busy_seconds_total counter\n") != std::string::npos);
   CHECK(gw.get("/metrics", "scrape-token-0123456789")->status == 200);
   CHECK(gw.get("/metrics", "scrape-token-wrong")->status == 401);
   CHECK(gw.get("/metrics", cadre)->status == 403);
