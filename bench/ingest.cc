@@ -21,6 +21,7 @@
 
 #include "admin/demo.h"
 #include "bench/loadgen.h"
+#include "core/group_commit.h"
 #include "gateway/app.h"
 
 namespace po = boost::program_options;
@@ -112,6 +113,16 @@ int main(int argc, char** argv) {
       Json{{"form", "resident_household"}, {"client_id", "@CID@"}, {"values", values}}.dump();
   const size_t cid_at = tmpl.find("@CID@");
   const std::string run_tag = std::to_string(getpid());
+  // The process's CPU time and the writer's figures around the run: what an answer costs,
+  // which varies less from run to run than the rate on a shared machine.
+  auto process_cpu = [] {
+    struct rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  const double cpu_before = process_cpu();
+  const auto writer_before = app ? app->writer().stats() : db::GroupCommitWriter::Stats{};
   auto lr2 = bench::run_load(
       host, port, clients, seconds,
       [&](int c, long n) {
@@ -122,6 +133,8 @@ int main(int argc, char** argv) {
       },
       201);
   const double secs = lr2.seconds;
+  const double cpu_run = process_cpu() - cpu_before;
+  const auto writer_after = app ? app->writer().stats() : db::GroupCommitWriter::Stats{};
   const long total_ok = lr2.ok, total_bad = lr2.bad;
   auto pct = [&](double p) { return lr2.percentile(p); };
   const auto& all = lr2.latency_ms;
@@ -136,6 +149,19 @@ int main(int argc, char** argv) {
     });
     std::printf("ingest: the outbox holds %ld pending deliveries (%.1f per submission)\n",
                 deliveries, total_ok ? static_cast<double>(deliveries) / total_ok : 0.0);
+    // The load generator's own thread is taken out: what is left is the gateway's.
+    const double per = total_ok ? 1e6 / static_cast<double>(total_ok) : 0;
+    const uint64_t batches = writer_after.batches - writer_before.batches;
+    const uint64_t jobs = writer_after.jobs - writer_before.jobs;
+    std::printf(
+        "ingest: gateway CPU %.0f us per submission (load generator %.1f s of CPU left out); "
+        "writer: %llu batches of %.1f jobs, busy %.0f %% of the run, %.0f us CPU per "
+        "submission\n",
+        (cpu_run - lr2.cpu_seconds) * per, lr2.cpu_seconds,
+        static_cast<unsigned long long>(batches),
+        batches ? static_cast<double>(jobs) / static_cast<double>(batches) : 0.0,
+        100.0 * static_cast<double>(writer_after.busy_ns - writer_before.busy_ns) / 1e9 / secs,
+        static_cast<double>(writer_after.cpu_ns - writer_before.cpu_ns) / 1e9 * per);
   }
   std::printf(
       "ingest: %d clients, %.1f s: %ld accepted (%.0f submissions/s durable), %ld errors; "

@@ -15,6 +15,7 @@ struct LoadResult {
   double seconds = 0;              // measured duration
   std::vector<double> latency_ms;  // of the ok answers, sorted
   std::string first_bad;           // status line or error of the first bad answer
+  double cpu_seconds = 0;          // CPU time the load generator's thread used
   double percentile(double p) const;
 };
 

@@ -75,6 +75,7 @@ class App {
   admin::FormEditor& form_editor() { return *form_editor_; }
   admin::UpstreamForms& upstream_forms() { return *upstream_forms_; }
   admin::OrgUnitAdmin& org_units() { return *org_units_; }
+  db::GroupCommitWriter& writer() { return *writer_; }
 
  private:
   App() = default;
