@@ -6,7 +6,6 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,17 +13,13 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/clock.h"
+
 namespace yb::bench {
 
 namespace {
 
 using Clk = std::chrono::steady_clock;
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 struct Conn {
   int fd = -1;
@@ -86,7 +81,7 @@ std::string json_post(const std::string& path, const std::string& token, const s
 LoadResult run_load(const std::string& host, int port, int clients, double seconds,
                     const std::function<std::string(int, long)>& make_request, int ok_status) {
   LoadResult r;
-  const double cpu_at_start = thread_cpu_seconds();
+  const uint64_t cpu_at_start = thread_cpu_ns();
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(static_cast<size_t>(clients));
   auto start_next = [&](Conn& c) {
@@ -182,7 +177,7 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   r.seconds = std::chrono::duration<double>(Clk::now() - t0).count();
   ::close(ep);
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
-  r.cpu_seconds = thread_cpu_seconds() - cpu_at_start;
+  r.cpu_seconds = static_cast<double>(thread_cpu_ns() - cpu_at_start) / 1e9;
   return r;
 }
 

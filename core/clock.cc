@@ -15,4 +15,10 @@ std::string iso8601_utc(int64_t ms) {
 
 std::string iso_date_utc(int64_t ms) { return iso8601_utc(ms).substr(0, 10); }
 
+uint64_t thread_cpu_ns() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 }  // namespace yb

@@ -44,4 +44,8 @@ std::string iso8601_utc(int64_t ms);
 // "2026-01-05" for a millisecond timestamp (UTC). Pure.
 std::string iso_date_utc(int64_t ms);
 
+// CPU time the calling thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID): a cost, not a
+// time of day, so it is not a Clock.
+uint64_t thread_cpu_ns();
+
 }  // namespace yb

@@ -1,20 +1,19 @@
 #include "core/group_commit.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/event.h"
 
 namespace yb::db {
 namespace {
 
-uint64_t thread_cpu_ns() {
-  timespec ts{};
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+uint64_t ns_since(std::chrono::steady_clock::time_point from) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - from)
+          .count());
 }
 
 }  // namespace
@@ -187,15 +186,13 @@ void GroupCommitWriter::loop() {
       rerun = true;
       run_batch(*batch, /*savepoints=*/true);
     }
-    const auto busy = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now() - began);
-    const uint64_t cpu = thread_cpu_ns();
+    const uint64_t busy = ns_since(began), cpu = thread_cpu_ns();
     {
       std::lock_guard lk(mu_);
       stats_.batches++;
       stats_.jobs += batch->jobs.size();
       stats_.reruns += rerun ? 1 : 0;
-      stats_.busy_ns += static_cast<uint64_t>(busy.count());
+      stats_.busy_ns += busy;
       stats_.cpu_ns = cpu;
     }
     batch->done.set();
@@ -209,12 +206,10 @@ void GroupCommitWriter::loop() {
     if (catch_up_.exchange(false, std::memory_order_acq_rel)) {
       const auto from = std::chrono::steady_clock::now();
       (void)conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
-      const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::steady_clock::now() - from);
-      const uint64_t cpu_now = thread_cpu_ns();
+      const uint64_t took = ns_since(from), cpu = thread_cpu_ns();
       std::lock_guard lk(mu_);
-      stats_.busy_ns += static_cast<uint64_t>(took.count());
-      stats_.cpu_ns = cpu_now;
+      stats_.busy_ns += took;
+      stats_.cpu_ns = cpu;
     }
   }
 }
