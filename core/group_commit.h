@@ -51,9 +51,10 @@ class GroupCommitWriter {
     uint64_t batches = 0, jobs = 0;
     uint64_t reruns = 0;  // batches of repeatable jobs run again with savepoints
     size_t queued = 0;    // jobs waiting for the next batch
-    // Time spent running batches, COMMIT (and its fsync) included, and the writer thread's CPU
-    // time, both since start. The one serial stage: busy time growing nearly as fast as the
-    // clock means the writer is saturated; CPU time per job is its cost.
+    // Time spent running batches (COMMIT and its fsync included) and the catch-up checkpoints
+    // between them, and the writer thread's CPU time, both since start. The one serial stage:
+    // busy time growing nearly as fast as the clock means the writer is saturated; CPU time
+    // per job is its cost.
     uint64_t busy_ns = 0, cpu_ns = 0;
   };
   Stats stats();
