@@ -115,13 +115,13 @@ int main(int argc, char** argv) {
   const std::string run_tag = std::to_string(getpid());
   // The process's CPU time and the writer's figures around the run: what an answer costs,
   // which varies less from run to run than the rate on a shared machine.
-  auto process_cpu = [] {
-    struct rusage u {};
-    getrusage(RUSAGE_SELF, &u);
+  auto cpu_of = [](const struct rusage& u) {
     return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   };
-  const double cpu_before = process_cpu();
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu_before = cpu_of(ru);
   const auto writer_before = app ? app->writer().stats() : db::GroupCommitWriter::Stats{};
   auto lr2 = bench::run_load(
       host, port, clients, seconds,
@@ -133,14 +133,13 @@ int main(int argc, char** argv) {
       },
       201);
   const double secs = lr2.seconds;
-  const double cpu_run = process_cpu() - cpu_before;
+  getrusage(RUSAGE_SELF, &ru);  // CPU of the run here, peak RSS below
+  const double cpu_run = cpu_of(ru) - cpu_before;
   const auto writer_after = app ? app->writer().stats() : db::GroupCommitWriter::Stats{};
   const long total_ok = lr2.ok, total_bad = lr2.bad;
   auto pct = [&](double p) { return lr2.percentile(p); };
   const auto& all = lr2.latency_ms;
   if (!lr2.first_bad.empty()) std::printf("ingest: first error: %s\n", lr2.first_bad.c_str());
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
   const double rps = total_ok / secs;
   if (app) {
     const long deliveries = app->database().with_conn([](db::Conn& c) -> long {
