@@ -459,12 +459,11 @@ Result<Json> ConnectorAdmin::rerender(const User& u, const std::string& id) {
     return Sub{q->get_text(0), q->get_text(1)};
   });
   if (!sub) return sub.take_error();
-  auto payload = connectors::render_payload(
+  auto payload = connectors::render_payload_text(
       *e->connector, sub->form, Json::parse(sub->values, nullptr, false), today_cn(clock_));
   if (!payload) return payload.take_error();  // still broken: the admin sees why
   const bool skip = !payload->has_value();
-  std::optional<std::string> text;
-  if (!skip) text = (**payload).dump();
+  const std::optional<std::string>& text = *payload;
   return guarded_update(u, id, [&](db::Conn& c) -> Result<db::Stmt> {
     auto q = c.prepare(
         "UPDATE deliveries SET status = ?, payload = ?, attempts = 0, next_attempt_at = ?, "

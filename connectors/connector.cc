@@ -289,33 +289,56 @@ void parse_common(const Json& j, const forms::Dictionary* dict, Connector& c,
 
 // ---- rendering ----------------------------------------------------------------------------
 
+namespace {
+
+// Whether the connector takes this answer at all: its forms, then its `when`.
+Result<bool> takes(const Connector& c, const std::string& form_id, const Json& values,
+                   const std::string& today) {
+  if (!c.forms.empty() && std::find(c.forms.begin(), c.forms.end(), form_id) == c.forms.end()) {
+    return false;
+  }
+  if (!c.when_expr) return true;
+  forms::EvalContext ctx;
+  ctx.today = today;
+  ctx.lookup = [&values](const std::string& k) {
+    if (!values.is_object()) return forms::Value::null();
+    auto it = values.find(k);
+    return it == values.end() ? forms::Value::null() : forms::value_from_json(*it);
+  };
+  auto r = forms::evaluate_condition(*c.when_expr, ctx);
+  if (!r.ok()) {
+    Error e = Error::make(ErrorKind::kValidation, "when_failed",
+                          "连接器“" + c.id + "”的条件 when 无法计算：" + r.error().message.zh,
+                          "The \"when\" condition of connector \"" + c.id +
+                              "\" could not be evaluated: " + r.error().message.en);
+    e.details.push_back(FieldError{"when", "when_failed", r.error().message});
+    return e;
+  }
+  return r.value();
+}
+
+}  // namespace
+
 Result<std::optional<Json>> render_payload(const Connector& c, const std::string& form_id,
                                            const Json& values, const std::string& today) {
-  if (!c.forms.empty() && std::find(c.forms.begin(), c.forms.end(), form_id) == c.forms.end()) {
-    return std::optional<Json>();
-  }
-  if (c.when_expr) {
-    forms::EvalContext ctx;
-    ctx.today = today;
-    ctx.lookup = [&values](const std::string& k) {
-      if (!values.is_object()) return forms::Value::null();
-      auto it = values.find(k);
-      return it == values.end() ? forms::Value::null() : forms::value_from_json(*it);
-    };
-    auto r = forms::evaluate_condition(*c.when_expr, ctx);
-    if (!r.ok()) {
-      Error e = Error::make(ErrorKind::kValidation, "when_failed",
-                            "连接器“" + c.id + "”的条件 when 无法计算：" + r.error().message.zh,
-                            "The \"when\" condition of connector \"" + c.id +
-                                "\" could not be evaluated: " + r.error().message.en);
-      e.details.push_back(FieldError{"when", "when_failed", r.error().message});
-      return e;
-    }
-    if (!r.value()) return std::optional<Json>();
-  }
+  auto t = takes(c, form_id, values, today);
+  if (!t) return t.take_error();
+  if (!*t) return std::optional<Json>();
   auto m = apply_mapping(c.mapping, values, today);
   if (!m.ok()) return m.take_error();
   return std::optional<Json>(std::move(m.value()));
+}
+
+Result<std::optional<std::string>> render_payload_text(const Connector& c,
+                                                       const std::string& form_id,
+                                                       const Json& values, const std::string& today,
+                                                       int* entries) {
+  auto t = takes(c, form_id, values, today);
+  if (!t) return t.take_error();
+  if (!*t) return std::optional<std::string>();
+  auto m = render_mapping(c.mapping, values, today, entries);
+  if (!m.ok()) return m.take_error();
+  return std::optional<std::string>(std::move(m.value()));
 }
 
 }  // namespace yb::connectors

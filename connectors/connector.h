@@ -131,6 +131,12 @@ void parse_common(const Json& j, const forms::Dictionary* dict, Connector& c,
 // until the mapping is fixed and it is re-rendered).
 Result<std::optional<Json>> render_payload(const Connector& c, const std::string& form_id,
                                            const Json& values, const std::string& today);
+// The same, as the frozen text (json_dump() of that document) without building the document;
+// `entries` (if given) receives its count_entries().
+Result<std::optional<std::string>> render_payload_text(const Connector& c,
+                                                       const std::string& form_id,
+                                                       const Json& values, const std::string& today,
+                                                       int* entries = nullptr);
 
 // ---- Helpers for connector type parsers (added with the built-in types) ----
 

@@ -4,6 +4,7 @@
 // a fixed pipeline: default (when the source is missing) → derive → each → codes → multiply →
 // number → date → join → as → omit_empty. Parsing checks everything it can up front (and
 // against the dictionary when one is given) so that rendering rarely fails.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <optional>
 
 #include "connectors/mapping.h"
+#include "core/json_text.h"
 #include "forms/expr.h"
 #include "forms/id_number.h"
 #include "forms/normalize.h"
@@ -67,6 +69,13 @@ struct MappingRule {
   std::string when;
   std::shared_ptr<const forms::Expr> when_expr;
   bool omit_empty = true;
+};
+
+// One key of the document a mapping writes: a rule's value, or an object of further keys.
+struct OutNode {
+  std::string key;
+  int rule = -1;                  // index into the mapping's rules, or -1 for an object
+  std::vector<OutNode> children;  // in key order, as a nlohmann object keeps (and prints) them
 };
 
 namespace {
@@ -765,13 +774,8 @@ class Applier {
     Json out = Json::object();
     for (const auto& rp : rules) {
       const MappingRule& r = *rp;
-      if (r.when_expr && !condition(r, item)) continue;
-      std::optional<Json> v = value(r, item, item_path);
-      if (!v) {
-        if (r.omit_empty) continue;
-        v = Json(nullptr);
-      }
-      if (r.omit_empty && is_empty_value(*v)) continue;
+      std::optional<Json> v = output(r, item, item_path);
+      if (!v) continue;
       Json* node = &out;
       for (size_t i = 0; i + 1 < r.to_path.size(); ++i) {
         Json& next = (*node)[r.to_path[i]];
@@ -783,7 +787,87 @@ class Applier {
     return out;
   }
 
+  // The top-level document as the text json_dump(apply(rules, nullptr, "")) gives: the rules
+  // are evaluated in the same order (so the same errors), then written in the order of `shape`.
+  // A rule that passes its source on unchanged points at it instead of copying it.
+  std::string write(const std::vector<std::shared_ptr<const MappingRule>>& rules,
+                    const std::vector<OutNode>& shape, int* entries) {
+    std::vector<Json> owned;
+    owned.reserve(rules.size());  // never reallocated: `outs` points into it
+    std::vector<const Json*> outs(rules.size(), nullptr);
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const MappingRule& r = *rules[i];
+      if (r.when_expr && !condition(r, nullptr)) continue;
+      if (const Json* src = copies_source(r) ? lookup(r.from, r.from_local, nullptr) : nullptr) {
+        if (!(r.omit_empty && is_empty_value(*src))) outs[i] = src;
+        continue;
+      }
+      if (auto v = settle(r, value(r, nullptr, ""))) {
+        owned.push_back(std::move(*v));
+        outs[i] = &owned.back();
+      }
+    }
+    std::string text;
+    text.reserve(64 * rules.size());
+    int n = 0;
+    write_object(shape, outs, text, n);
+    if (entries) *entries = n;
+    return text;
+  }
+
  private:
+  // What a rule puts under its target, or nullopt when it leaves the target out.
+  std::optional<Json> output(const MappingRule& r, const Json* item, const std::string& item_path) {
+    if (r.when_expr && !condition(r, item)) return std::nullopt;
+    return settle(r, value(r, item, item_path));
+  }
+
+  // A rule's value as it goes under the target: null for a missing one the rule keeps, nothing
+  // for an empty one it omits.
+  static std::optional<Json> settle(const MappingRule& r, std::optional<Json> v) {
+    if (!v) {
+      if (r.omit_empty) return std::nullopt;
+      v = Json(nullptr);
+    }
+    if (r.omit_empty && is_empty_value(*v)) return std::nullopt;
+    return v;
+  }
+
+  // A `from` rule with no transform: its value is the source's, as it is.
+  static bool copies_source(const MappingRule& r) {
+    return r.source == Source::kFrom && r.derive == Derive::kNone && r.each.empty() &&
+           !r.has_codes && !r.multiply && !r.decimals && r.date.empty() && !r.join &&
+           r.as == As::kNone;
+  }
+
+  // An object apply() would have created: one with at least one value beneath it.
+  static bool written(const OutNode& n, const std::vector<const Json*>& outs) {
+    if (n.rule >= 0) return outs[static_cast<size_t>(n.rule)] != nullptr;
+    return std::any_of(n.children.begin(), n.children.end(),
+                       [&](const OutNode& c) { return written(c, outs); });
+  }
+
+  static void write_object(const std::vector<OutNode>& nodes, const std::vector<const Json*>& outs,
+                           std::string& text, int& entries) {
+    text.push_back('{');
+    bool first = true;
+    for (const auto& n : nodes) {
+      if (!written(n, outs)) continue;
+      if (!first) text.push_back(',');
+      first = false;
+      append_json_string(text, n.key);
+      text.push_back(':');
+      if (n.rule >= 0) {
+        const Json& v = *outs[static_cast<size_t>(n.rule)];
+        append_json(text, v);
+        entries += count_entries(v);
+      } else {
+        write_object(n.children, outs, text, entries);
+      }
+    }
+    text.push_back('}');
+  }
+
   const Json* lookup(const std::string& key, bool local, const Json* item) const {
     const Json& src = (local && item) ? *item : values_;
     if (!src.is_object()) return nullptr;
@@ -1026,6 +1110,20 @@ class Applier {
   const Json* when_item_ = nullptr;  // the repeat item a condition reads from, if any
 };
 
+// Puts rule `rule` under its target path in the key tree (targets are unique and none is a
+// prefix of another: the parser has checked).
+void place(std::vector<OutNode>& level, const std::vector<std::string>& path, size_t at,
+           size_t rule) {
+  auto it = std::lower_bound(level.begin(), level.end(), path[at],
+                             [](const OutNode& n, const std::string& k) { return n.key < k; });
+  if (it == level.end() || it->key != path[at]) it = level.insert(it, OutNode{path[at], -1, {}});
+  if (at + 1 == path.size()) {
+    it->rule = static_cast<int>(rule);
+  } else {
+    place(it->children, path, at + 1, rule);
+  }
+}
+
 Error mapping_error(std::vector<FieldError> details, bool config) {
   Error e = config ? Error::make(ErrorKind::kValidation, "invalid_mapping",
                                  "连接器映射配置有误，请按各项提示修改",
@@ -1082,6 +1180,9 @@ Result<Mapping> parse_mapping(const Json& j, const forms::Dictionary* dict) {
     }
     p.check_prefix_conflicts(m.rules_);
     if (!p.errs.empty()) return mapping_error(std::move(p.errs), true);
+    auto shape = std::make_shared<std::vector<OutNode>>();
+    for (size_t i = 0; i < m.rules_.size(); ++i) place(*shape, m.rules_[i]->to_path, 0, i);
+    m.shape_ = std::move(shape);
     return m;
   } catch (const std::exception& e) {
     return Error::make(ErrorKind::kInternal, "mapping_internal",
@@ -1101,6 +1202,35 @@ Result<Json> apply_mapping(const Mapping& m, const Json& values, const std::stri
                        std::string("映射时发生内部错误：") + e.what(),
                        std::string("Internal error while mapping: ") + e.what());
   }
+}
+
+Result<std::string> render_mapping(const Mapping& m, const Json& values, const std::string& today,
+                                   int* entries) {
+  try {
+    if (!m.shape_) {  // no rules (a mapping never parsed): the empty document
+      if (entries) *entries = 0;
+      return std::string("{}");
+    }
+    Applier a(values, today);
+    std::string text = a.write(m.rules_, *m.shape_, entries);
+    if (!a.errs.empty()) return mapping_error(std::move(a.errs), false);
+    return text;
+  } catch (const std::exception& e) {
+    return Error::make(ErrorKind::kInternal, "mapping_internal",
+                       std::string("映射时发生内部错误：") + e.what(),
+                       std::string("Internal error while mapping: ") + e.what());
+  }
+}
+
+int count_entries(const Json& j) {
+  if (j.is_object() || j.is_array()) {
+    int n = 0;
+    for (const auto& v : j) n += count_entries(v);
+    return n;
+  }
+  if (j.is_null()) return 0;
+  if (j.is_string() && j.get_ref<const std::string&>().empty()) return 0;
+  return 1;
 }
 
 }  // namespace yb::connectors

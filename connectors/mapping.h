@@ -31,6 +31,7 @@ namespace yb::connectors {
 using Json = nlohmann::json;
 
 struct MappingRule;  // defined in mapping.cc
+struct OutNode;      // defined in mapping.cc
 
 class Mapping {
  public:
@@ -43,7 +44,20 @@ class Mapping {
  private:
   friend Result<Mapping> parse_mapping(const Json& j, const forms::Dictionary* dict);
   friend Result<Json> apply_mapping(const Mapping& m, const Json& values, const std::string& today);
+
+  // The same document as JSON text: exactly json_dump(apply_mapping(...)), written from the rules'
+  // values without building the document first (each answer renders one per connector on the
+  // request thread). `entries` (if given) receives count_entries() of the document.
+  Result<std::string> render_mapping(const Mapping& m, const Json& values, const std::string& today,
+                                     int* entries = nullptr);
+
+  // The entries a payload fills in upstream: every non-empty scalar, at any depth. Pure.
+  int count_entries(const Json& payload);
+  friend Result<std::string> render_mapping(const Mapping& m, const Json& values,
+                                            const std::string& today, int* entries);
   std::vector<std::shared_ptr<const MappingRule>> rules_;
+  // The document's keys as a tree, each level in json_dump() order, leaves naming their rule.
+  std::shared_ptr<const std::vector<OutNode>> shape_;
   std::set<std::string> reads_;
   std::vector<std::string> writes_;
 };
@@ -58,5 +72,14 @@ Result<Mapping> parse_mapping(const Json& j, const forms::Dictionary* dict);
 // out (no key), unless the rule has "default". A code with no entry in a code table is an
 // error (kValidation, code "unmapped_code", naming the field and the value).
 Result<Json> apply_mapping(const Mapping& m, const Json& values, const std::string& today);
+
+// The same document as JSON text: exactly json_dump(apply_mapping(...)), written from the rules'
+// values without building the document first (each answer renders one per connector on the
+// request thread). `entries` (if given) receives count_entries() of the document.
+Result<std::string> render_mapping(const Mapping& m, const Json& values, const std::string& today,
+                                   int* entries = nullptr);
+
+// The entries a payload fills in upstream: every non-empty scalar, at any depth. Pure.
+int count_entries(const Json& payload);
 
 }  // namespace yb::connectors

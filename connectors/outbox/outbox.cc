@@ -20,17 +20,6 @@ std::string subject_key_for(const Connector& c, const Json& values) {
   return crypto::sha256_hex(c.subject_field + "\n" + v).substr(0, 32);
 }
 
-int count_entries(const Json& j) {
-  if (j.is_object() || j.is_array()) {
-    int n = 0;
-    for (const auto& v : j) n += count_entries(v);
-    return n;
-  }
-  if (j.is_null()) return 0;
-  if (j.is_string() && j.get_ref<const std::string&>().empty()) return 0;
-  return 1;
-}
-
 std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& connectors,
                                              const std::string& form_id, const Json& values,
                                              const std::string& today, int64_t now_ms) {
@@ -59,7 +48,8 @@ std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& 
       known = keys.end() - 1;
     }
     p.subject_key = known->second;
-    auto r = render_payload(c, form_id, values, today);
+    int entries = 0;
+    auto r = render_payload_text(c, form_id, values, today, &entries);
     if (!r) {
       p.status = "dead";
       const auto& err = r.error();
@@ -69,8 +59,8 @@ std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& 
       p.status = "skipped";
     } else {
       p.status = "pending";
-      p.payload = json_dump(**r);
-      p.entries = count_entries(**r);
+      p.payload = std::move(**r);
+      p.entries = entries;
     }
     out.push_back(std::move(p));
   }

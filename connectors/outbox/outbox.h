@@ -23,9 +23,6 @@ struct PlannedDelivery {
   int entries = 0;                     // entries in the payload (count_entries)
 };
 
-// The entries a payload fills in upstream: every non-empty scalar, at any depth. Pure.
-int count_entries(const nlohmann::json& payload);
-
 // Pure apart from id generation: one entry per connector of the snapshot.
 std::vector<PlannedDelivery> plan_deliveries(const std::vector<ConnectorEntry>& connectors,
                                              const std::string& form_id,

@@ -7,6 +7,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/spreadsheet/spreadsheet.h"
+#include "core/json_text.h"
 #include "forms/forms.h"
 #include "forms/id_number.h"
 
@@ -110,6 +111,14 @@ Json render(const Demo& d, const std::string& id, const Json& values) {
   }
   REQUIRE(p.ok());
   REQUIRE_MESSAGE(p.value().has_value(), id, " was skipped");
+  // The text the outbox freezes is that document's json_dump(), byte for byte.
+  int entries = -1;
+  auto text =
+      render_payload_text(*d.connectors.at(id), "resident_household", values, kToday, &entries);
+  REQUIRE(text.ok());
+  REQUIRE(text.value().has_value());
+  CHECK(*text.value() == json_dump(*p.value()));
+  CHECK(entries == count_entries(*p.value()));
   return *p.value();
 }
 
@@ -240,6 +249,9 @@ TEST_CASE("when conditions: a household without low income, risk or disability")
     auto p = render_payload(*d.connectors[skipped], "resident_household", v, kToday);
     REQUIRE(p.ok());
     CHECK_MESSAGE(!p.value().has_value(), skipped);
+    auto text = render_payload_text(*d.connectors[skipped], "resident_household", v, kToday);
+    REQUIRE(text.ok());
+    CHECK_MESSAGE(!text.value().has_value(), skipped);
   }
   const Json med = render(d, "medical_insurance", v);
   CHECK(med["insured"]["category"] == "普通居民");

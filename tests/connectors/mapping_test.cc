@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "connectors/mapping.h"
+#include "core/json_text.h"
 #include "forms/forms.h"
 
 using namespace yb;
@@ -77,12 +78,19 @@ Mapping parse_ok(const std::string& fields_json, const forms::Dictionary* d = nu
   return m.value();
 }
 
+// Every document a test checks is also rendered as text, which must be exactly the document's
+// json_dump() (the text the outbox freezes) with its entry count.
 Json apply_ok(const Mapping& m, const Json& v = values()) {
   auto r = apply_mapping(m, v, kToday);
   if (!r.ok()) {
     for (const auto& e : r.error().details) MESSAGE(e.path, " ", e.code, " ", e.message.en);
   }
   REQUIRE(r.ok());
+  int entries = -1;
+  auto text = render_mapping(m, v, kToday, &entries);
+  REQUIRE(text.ok());
+  CHECK(text.value() == json_dump(r.value()));
+  CHECK(entries == count_entries(r.value()));
   return r.value();
 }
 
@@ -405,6 +413,46 @@ TEST_CASE("apply reports every runtime problem at once and never throws on odd v
   CHECK(has_error(r, "risk.type", "unmapped_code"));
   CHECK(has_error(r, "person.birth_date", "not_a_date"));
   CHECK(has_error(r, "household.annual_income", "not_a_number"));
+  // The text rendering fails alike, with the same problems in the same order.
+  auto t = render_mapping(m, v, kToday);
+  REQUIRE_FALSE(t.ok());
+  REQUIRE(t.error().details.size() == r.error().details.size());
+  for (size_t i = 0; i < r.error().details.size(); ++i) {
+    CHECK(t.error().details[i].path == r.error().details[i].path);
+    CHECK(t.error().details[i].code == r.error().details[i].code);
+  }
   // Non-object values: nothing to read, no crash.
   CHECK(apply_mapping(m, Json::array(), kToday).ok());
+  CHECK(render_mapping(m, Json::array(), kToday).value() == "{}");
+}
+
+TEST_CASE("the text rendering orders keys as the document does and leaves out empty objects") {
+  // Rules in an order unlike the keys': nested objects interleaved, byte order for non-ASCII
+  // keys, an object whose every value is left out (no key at all), and one left null.
+  auto m = parse_ok(R"j([
+    {"to": "z", "from": "person.name"},
+    {"to": "姓名", "from": "person.name"},
+    {"to": "b.y", "from": "person.phone"},
+    {"to": "a.gone.x", "from": "person.current_address"},
+    {"to": "b.x.k", "const": "v"},
+    {"to": "B", "const": 1},
+    {"to": "a.null", "from": "person.current_address", "omit_empty": false},
+    {"to": "e.gone", "from": "person.current_address"},
+    {"to": "cy", "from": "household.members", "each": [{"to": "xm", "from": "name"},
+                                                      {"to": "gx.dm", "from": "relation"}]}
+  ])j");
+  Json out = apply_ok(m);  // checks text == json_dump(document)
+  CHECK_FALSE(out.contains("e"));
+  CHECK(out["a"] == Json{{"null", nullptr}});
+  auto text = render_mapping(m, values(), kToday);
+  REQUIRE(text.ok());
+  CHECK(text.value().rfind(R"({"B":1,"a":{"null":null},"b":{"x":{"k":"v"},"y":"13800138000"},)",
+                           0) == 0);
+  // An empty result is an empty object, as the document is.
+  auto none = parse_ok(R"j([{"to": "a.b", "from": "person.current_address"}])j");
+  CHECK(render_mapping(none, values(), kToday).value() == "{}");
+  CHECK(Mapping{}.writes().empty());
+  int entries = -1;
+  CHECK(render_mapping(Mapping{}, values(), kToday, &entries).value() == "{}");
+  CHECK(entries == 0);
 }
