@@ -1124,6 +1124,13 @@ void place(std::vector<OutNode>& level, const std::vector<std::string>& path, si
   }
 }
 
+// An exception while applying a mapping (a bug, or memory): an internal error, not a crash.
+Error applying_failed(const std::exception& e) {
+  return Error::make(ErrorKind::kInternal, "mapping_internal",
+                     std::string("映射时发生内部错误：") + e.what(),
+                     std::string("Internal error while mapping: ") + e.what());
+}
+
 Error mapping_error(std::vector<FieldError> details, bool config) {
   Error e = config ? Error::make(ErrorKind::kValidation, "invalid_mapping",
                                  "连接器映射配置有误，请按各项提示修改",
@@ -1198,9 +1205,7 @@ Result<Json> apply_mapping(const Mapping& m, const Json& values, const std::stri
     if (!a.errs.empty()) return mapping_error(std::move(a.errs), false);
     return out;
   } catch (const std::exception& e) {
-    return Error::make(ErrorKind::kInternal, "mapping_internal",
-                       std::string("映射时发生内部错误：") + e.what(),
-                       std::string("Internal error while mapping: ") + e.what());
+    return applying_failed(e);
   }
 }
 
@@ -1216,9 +1221,7 @@ Result<std::string> render_mapping(const Mapping& m, const Json& values, const s
     if (!a.errs.empty()) return mapping_error(std::move(a.errs), false);
     return text;
   } catch (const std::exception& e) {
-    return Error::make(ErrorKind::kInternal, "mapping_internal",
-                       std::string("映射时发生内部错误：") + e.what(),
-                       std::string("Internal error while mapping: ") + e.what());
+    return applying_failed(e);
   }
 }
 
