@@ -44,15 +44,6 @@ class Mapping {
  private:
   friend Result<Mapping> parse_mapping(const Json& j, const forms::Dictionary* dict);
   friend Result<Json> apply_mapping(const Mapping& m, const Json& values, const std::string& today);
-
-  // The same document as JSON text: exactly json_dump(apply_mapping(...)), written from the rules'
-  // values without building the document first (each answer renders one per connector on the
-  // request thread). `entries` (if given) receives count_entries() of the document.
-  Result<std::string> render_mapping(const Mapping& m, const Json& values, const std::string& today,
-                                     int* entries = nullptr);
-
-  // The entries a payload fills in upstream: every non-empty scalar, at any depth. Pure.
-  int count_entries(const Json& payload);
   friend Result<std::string> render_mapping(const Mapping& m, const Json& values,
                                             const std::string& today, int* entries);
   std::vector<std::shared_ptr<const MappingRule>> rules_;
