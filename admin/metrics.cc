@@ -184,7 +184,17 @@ Result<std::string> render_metrics(db::Database& db, connectors::ConnectorStore&
       << "yibiao_writer_cpu_seconds_total " << seconds(w.cpu_ns) << "\n"
       << "# HELP yibiao_writer_queued Writes waiting for the writer's next batch.\n"
       << "# TYPE yibiao_writer_queued gauge\n"
-      << "yibiao_writer_queued " << w.queued << "\n";
+      << "yibiao_writer_queued " << w.queued << "\n"
+      << "# HELP yibiao_writer_wait_seconds Time from a write being queued to its batch's "
+         "commit: under load, most of an answer's latency.\n"
+      << "# TYPE yibiao_writer_wait_seconds histogram\n";
+    for (const double le_ms : {1.0, 2.5, 5.0, 10.0, 20.0, 50.0, 100.0}) {
+      o << "yibiao_writer_wait_seconds_bucket{le=\"" << num(le_ms / 1000) << "\"} "
+        << w.waits_under(le_ms) << "\n";
+    }
+    o << "yibiao_writer_wait_seconds_bucket{le=\"+Inf\"} " << w.jobs << "\n"
+      << "yibiao_writer_wait_seconds_sum " << seconds(w.wait_ns) << "\n"
+      << "yibiao_writer_wait_seconds_count " << w.jobs << "\n";
   }
   return o.str();
 }

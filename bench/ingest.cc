@@ -156,6 +156,10 @@ int main(int argc, char** argv) {
     const double per = total_ok ? 1e6 / static_cast<double>(total_ok) : 0;
     const uint64_t batches = writer_after.batches - writer_before.batches;
     const uint64_t jobs = writer_after.jobs - writer_before.jobs;
+    // Most of a write's latency is its wait for the writer: queued, then its batch to commit.
+    std::printf("ingest: waiting for the writer (queued to committed): p50 %.2f ms, p99 %.2f ms\n",
+                writer_after.wait_percentile_ms(0.50, &writer_before),
+                writer_after.wait_percentile_ms(0.99, &writer_before));
     std::printf(
         "ingest: gateway CPU %.0f us per submission (load generator %.1f s of CPU left out); "
         "writer: %llu batches of %.1f jobs, busy %.0f %% of the run, %.0f us CPU per "

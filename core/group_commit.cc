@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,6 +26,7 @@ uint64_t ns_since(std::chrono::steady_clock::time_point from) {
 struct GroupCommitWriter::Group {
   std::vector<std::function<Status(Conn&)>> jobs;
   std::vector<Job> kinds;
+  std::vector<std::chrono::steady_clock::time_point> queued_at;
   std::vector<Status> results;
   Event done;
 };
@@ -51,6 +53,7 @@ GroupCommitWriter::~GroupCommitWriter() { stop(); }
 Status GroupCommitWriter::run(std::function<Status(Conn&)> job, Job kind) {
   std::shared_ptr<Group> g;
   size_t at = 0;
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lk(mu_);
     if (stopping_) {
@@ -64,6 +67,7 @@ Status GroupCommitWriter::run(std::function<Status(Conn&)> job, Job kind) {
     at = g->jobs.size();
     g->jobs.push_back(std::move(job));
     g->kinds.push_back(kind);
+    g->queued_at.push_back(now);
     ++queued_;
   }
   cv_.notify_one();
@@ -103,6 +107,32 @@ void GroupCommitWriter::checkpoint_loop() {
     catch_up_.store(true, std::memory_order_release);
     lk.lock();
   }
+}
+
+double GroupCommitWriter::Stats::wait_percentile_ms(double p, const Stats* before) const {
+  std::array<uint64_t, kWaitBuckets> n{};
+  uint64_t total = 0;
+  for (size_t i = 0; i < kWaitBuckets; ++i) {
+    n[i] = waits[i] - (before ? before->waits[i] : 0);
+    total += n[i];
+  }
+  if (total == 0) return 0;
+  // The rank of the job at share p, counted from 1: ceil(p * total), at least the first.
+  const auto rank = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(std::clamp(p, 0.0, 1.0) * static_cast<double>(total))));
+  uint64_t seen = 0;
+  for (size_t i = 0; i < kWaitBuckets; ++i) {
+    seen += n[i];
+    if (seen >= rank) return static_cast<double>(i + 1) * kWaitStepMs;
+  }
+  return static_cast<double>(kWaitBuckets) * kWaitStepMs;
+}
+
+uint64_t GroupCommitWriter::Stats::waits_under(double ms) const {
+  const auto end = std::min(kWaitBuckets - 1, static_cast<size_t>(std::lround(ms / kWaitStepMs)));
+  uint64_t n = 0;
+  for (size_t i = 0; i < end; ++i) n += waits[i];
+  return n;
 }
 
 GroupCommitWriter::Stats GroupCommitWriter::stats() {
@@ -187,8 +217,16 @@ void GroupCommitWriter::loop() {
       run_batch(*batch, /*savepoints=*/true);
     }
     const uint64_t busy = ns_since(began), cpu = thread_cpu_ns();
+    const auto answered = std::chrono::steady_clock::now();
     {
       std::lock_guard lk(mu_);
+      for (const auto& t : batch->queued_at) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(answered - t).count();
+        const double ms = static_cast<double>(ns) / 1e6;
+        stats_.waits[std::min(Stats::kWaitBuckets - 1,
+                              static_cast<size_t>(ms / Stats::kWaitStepMs))]++;
+        stats_.wait_ns += static_cast<uint64_t>(ns);
+      }
       stats_.batches++;
       stats_.jobs += batch->jobs.size();
       stats_.reruns += rerun ? 1 : 0;

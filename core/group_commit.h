@@ -20,6 +20,7 @@
 // Thread-safe. Jobs run on the writer thread, one at a time, and must not block on other jobs.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -56,6 +57,19 @@ class GroupCommitWriter {
     // busy time growing nearly as fast as the clock means the writer is saturated; CPU time
     // per job is its cost.
     uint64_t busy_ns = 0, cpu_ns = 0;
+    // How long jobs waited, from being queued to their batch's commit (their answer): counts
+    // in steps of kWaitStepMs (bucket i: [i, i + 1) steps), the last bucket holding every
+    // longer wait; and the sum of all waits. Under load this is most of a write's latency.
+    static constexpr double kWaitStepMs = 0.25;
+    static constexpr size_t kWaitBuckets = 401;  // up to 100 ms, then "longer"
+    std::array<uint64_t, kWaitBuckets> waits{};
+    uint64_t wait_ns = 0;
+    // The wait within which a share p (0..1] of the jobs counted since `before` (or since
+    // start) were answered: the upper edge of its bucket, in ms (100.25: longer than 100 ms);
+    // 0 when none were counted.
+    double wait_percentile_ms(double p, const Stats* before = nullptr) const;
+    // Jobs that waited less than `ms` (a multiple of kWaitStepMs, at most 100), since start.
+    uint64_t waits_under(double ms) const;
   };
   Stats stats();
 

@@ -254,6 +254,21 @@ TEST_CASE("the writer counts the time its batches take and the CPU its thread sp
   CHECK(after.cpu_ns - before.cpu_ns >= 30'000'000u);
   // Busy time is wall time: it holds the CPU time and the commit's fsync besides.
   CHECK(after.busy_ns - before.busy_ns >= 30'000'000u);
+  // That job waited at least its 30 ms from being queued to its answer; counted alone (since
+  // `before`), every percentile is its bucket's upper edge.
+  const double waited = after.wait_percentile_ms(0.5, &before);
+  CHECK(waited >= 30.0);
+  CHECK(waited < 100.0);
+  CHECK(after.wait_percentile_ms(0.01, &before) == waited);
+  CHECK(after.wait_percentile_ms(1.0, &before) == waited);
+  // Since start, the fixture's first job is counted too: the median of the two is the quicker.
+  CHECK(after.wait_percentile_ms(0.5) <= waited);
+  CHECK(after.wait_percentile_ms(1.0) >= waited);
+  CHECK(after.wait_percentile_ms(1.0, &after) == 0.0);  // none since `after`
+  // The cumulative counts /metrics reports, and the sum: the 30 ms job is not under 30 ms.
+  CHECK(after.waits_under(30.0) < after.jobs);
+  CHECK(after.waits_under(30.0) <= after.waits_under(100.0));
+  CHECK(after.wait_ns - before.wait_ns >= 30'000'000u);
 }
 
 TEST_CASE("after stop, run answers unavailable and queued work was finished") {

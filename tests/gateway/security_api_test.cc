@@ -451,6 +451,16 @@ TEST_CASE("metrics: Prometheus text for admins or the metrics token, nobody else
   CHECK(figure("yibiao_writer_cpu_seconds_total") > 0);
   CHECK(figure("yibiao_writer_queued") == 0);
   CHECK(m.find("# TYPE yibiao_writer_busy_seconds_total counter\n") != std::string::npos);
+  // How long writes waited for their commit: a histogram over every job, cumulative buckets.
+  CHECK(m.find("# TYPE yibiao_writer_wait_seconds histogram\n") != std::string::npos);
+  CHECK(figure("yibiao_writer_wait_seconds_count") == figure("yibiao_writer_jobs_total"));
+  CHECK(figure("yibiao_writer_wait_seconds_bucket{le=\"+Inf\"}") ==
+        figure("yibiao_writer_jobs_total"));
+  CHECK(figure("yibiao_writer_wait_seconds_sum") > 0);
+  CHECK(figure("yibiao_writer_wait_seconds_bucket{le=\"0.001\"}") <=
+        figure("yibiao_writer_wait_seconds_bucket{le=\"0.1\"}"));
+  CHECK(figure("yibiao_writer_wait_seconds_bucket{le=\"0.1\"}") <=
+        figure("yibiao_writer_wait_seconds_count"));
   CHECK(gw.get("/metrics", "scrape-token-0123456789")->status == 200);
   CHECK(gw.get("/metrics", "scrape-token-wrong")->status == 401);
   CHECK(gw.get("/metrics", cadre)->status == 403);
