@@ -190,7 +190,7 @@ Result<std::string> render_metrics(db::Database& db, connectors::ConnectorStore&
       << "# TYPE yibiao_writer_wait_seconds histogram\n";
     for (const double le_ms : {1.0, 2.5, 5.0, 10.0, 20.0, 50.0, 100.0}) {
       o << "yibiao_writer_wait_seconds_bucket{le=\"" << num(le_ms / 1000) << "\"} "
-        << w.waits_under(le_ms) << "\n";
+        << w.waits_within(le_ms) << "\n";
     }
     o << "yibiao_writer_wait_seconds_bucket{le=\"+Inf\"} " << w.jobs << "\n"
       << "yibiao_writer_wait_seconds_sum " << seconds(w.wait_ns) << "\n"

@@ -791,7 +791,7 @@ class Applier {
   // are evaluated in the same order (so the same errors), then written in the order of `shape`.
   // A rule that passes its source on unchanged points at it instead of copying it.
   std::string write(const std::vector<std::shared_ptr<const MappingRule>>& rules,
-                    const std::vector<OutNode>& shape, int* entries) {
+                    const std::vector<OutNode>& shape, int& entries) {
     std::vector<Json> owned;
     owned.reserve(rules.size());  // never reallocated: `outs` points into it
     std::vector<const Json*> outs(rules.size(), nullptr);
@@ -809,9 +809,8 @@ class Applier {
     }
     std::string text;
     text.reserve(64 * rules.size());
-    int n = 0;
-    write_object(shape, outs, text, n);
-    if (entries) *entries = n;
+    entries = 0;
+    write_object(shape, outs, text, entries);
     return text;
   }
 
@@ -1217,8 +1216,10 @@ Result<std::string> render_mapping(const Mapping& m, const Json& values, const s
       return std::string("{}");
     }
     Applier a(values, today);
-    std::string text = a.write(m.rules_, *m.shape_, entries);
+    int n = 0;
+    std::string text = a.write(m.rules_, *m.shape_, n);
     if (!a.errs.empty()) return mapping_error(std::move(a.errs), false);
+    if (entries) *entries = n;
     return text;
   } catch (const std::exception& e) {
     return applying_failed(e);

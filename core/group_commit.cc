@@ -128,7 +128,8 @@ double GroupCommitWriter::Stats::wait_percentile_ms(double p, const Stats* befor
   return static_cast<double>(kWaitBuckets) * kWaitStepMs;
 }
 
-uint64_t GroupCommitWriter::Stats::waits_under(double ms) const {
+uint64_t GroupCommitWriter::Stats::waits_within(double ms) const {
+  if (!(ms > 0)) return 0;
   const auto end = std::min(kWaitBuckets - 1, static_cast<size_t>(std::lround(ms / kWaitStepMs)));
   uint64_t n = 0;
   for (size_t i = 0; i < end; ++i) n += waits[i];
@@ -220,12 +221,14 @@ void GroupCommitWriter::loop() {
     const auto answered = std::chrono::steady_clock::now();
     {
       std::lock_guard lk(mu_);
+      constexpr auto kStepNs = static_cast<uint64_t>(Stats::kWaitStepMs * 1e6);
       for (const auto& t : batch->queued_at) {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(answered - t).count();
-        const double ms = static_cast<double>(ns) / 1e6;
-        stats_.waits[std::min(Stats::kWaitBuckets - 1,
-                              static_cast<size_t>(ms / Stats::kWaitStepMs))]++;
-        stats_.wait_ns += static_cast<uint64_t>(ns);
+        const auto ns = static_cast<uint64_t>(std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::nanoseconds>(answered - t).count()));
+        // Bucket i holds (i, i + 1] steps, so that "at most" (/metrics' `le`) is exact.
+        const uint64_t step = ns == 0 ? 0 : (ns - 1) / kStepNs;
+        stats_.waits[std::min<uint64_t>(Stats::kWaitBuckets - 1, step)]++;
+        stats_.wait_ns += ns;
       }
       stats_.batches++;
       stats_.jobs += batch->jobs.size();

@@ -58,18 +58,20 @@ class GroupCommitWriter {
     // per job is its cost.
     uint64_t busy_ns = 0, cpu_ns = 0;
     // How long jobs waited, from being queued to their batch's commit (their answer): counts
-    // in steps of kWaitStepMs (bucket i: [i, i + 1) steps), the last bucket holding every
-    // longer wait; and the sum of all waits. Under load this is most of a write's latency.
+    // in steps of kWaitStepMs (bucket i: more than i steps, at most i + 1), the last bucket
+    // holding every longer wait; and the sum of all waits. Under load this is most of a
+    // write's latency.
     static constexpr double kWaitStepMs = 0.25;
     static constexpr size_t kWaitBuckets = 401;  // up to 100 ms, then "longer"
     std::array<uint64_t, kWaitBuckets> waits{};
     uint64_t wait_ns = 0;
     // The wait within which a share p (0..1] of the jobs counted since `before` (or since
     // start) were answered: the upper edge of its bucket, in ms (100.25: longer than 100 ms);
-    // 0 when none were counted.
+    // 0 when none were counted. REQUIRES: `before` is an earlier copy of the same writer's.
     double wait_percentile_ms(double p, const Stats* before = nullptr) const;
-    // Jobs that waited less than `ms` (a multiple of kWaitStepMs, at most 100), since start.
-    uint64_t waits_under(double ms) const;
+    // Jobs that waited at most `ms` since start (Prometheus' `le`): `ms` is taken to the
+    // nearest bucket edge, 0 to 100 ms.
+    uint64_t waits_within(double ms) const;
   };
   Stats stats();
 

@@ -452,6 +452,23 @@ TEST_CASE("the text rendering orders keys as the document does and leaves out em
   auto none = parse_ok(R"j([{"to": "a.b", "from": "person.current_address"}])j");
   CHECK(render_mapping(none, values(), kToday).value() == "{}");
   CHECK(Mapping{}.writes().empty());
+  // Sources present but empty, passed on as they are (no transform): left out, or kept when
+  // omit_empty is false, as in the document.
+  Json v = values();
+  v["e.str"] = "";
+  v["e.arr"] = Json::array();
+  v["e.obj"] = Json::object();
+  v["e.null"] = nullptr;
+  v["e.zero"] = 0;
+  auto empties = parse_ok(R"j([
+    {"to": "s", "from": "e.str"}, {"to": "s2", "from": "e.str", "omit_empty": false},
+    {"to": "a", "from": "e.arr"}, {"to": "a2", "from": "e.arr", "omit_empty": false},
+    {"to": "o", "from": "e.obj"}, {"to": "o2", "from": "e.obj", "omit_empty": false},
+    {"to": "n", "from": "e.null"}, {"to": "n2", "from": "e.null", "omit_empty": false},
+    {"to": "z", "from": "e.zero"}
+  ])j");
+  CHECK(apply_ok(empties, v) ==
+        Json{{"s2", ""}, {"a2", Json::array()}, {"o2", Json::object()}, {"n2", nullptr}, {"z", 0}});
   int entries = -1;
   CHECK(render_mapping(Mapping{}, values(), kToday, &entries).value() == "{}");
   CHECK(entries == 0);
