@@ -11,11 +11,14 @@
 namespace yb::db {
 namespace {
 
-uint64_t ns_since(std::chrono::steady_clock::time_point from) {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - from)
-          .count());
+using Time = std::chrono::steady_clock::time_point;
+
+uint64_t ns_between(Time from, Time to) {
+  return static_cast<uint64_t>(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count()));
 }
+
+uint64_t ns_since(Time from) { return ns_between(from, std::chrono::steady_clock::now()); }
 
 }  // namespace
 
@@ -26,7 +29,7 @@ uint64_t ns_since(std::chrono::steady_clock::time_point from) {
 struct GroupCommitWriter::Group {
   std::vector<std::function<Status(Conn&)>> jobs;
   std::vector<Job> kinds;
-  std::vector<std::chrono::steady_clock::time_point> queued_at;
+  std::vector<std::chrono::steady_clock::time_point> queued_at;  // one per job
   std::vector<Status> results;
   Event done;
 };
@@ -217,14 +220,13 @@ void GroupCommitWriter::loop() {
       rerun = true;
       run_batch(*batch, /*savepoints=*/true);
     }
-    const uint64_t busy = ns_since(began), cpu = thread_cpu_ns();
     const auto answered = std::chrono::steady_clock::now();
+    const uint64_t busy = ns_between(began, answered), cpu = thread_cpu_ns();
     {
       std::lock_guard lk(mu_);
       constexpr auto kStepNs = static_cast<uint64_t>(Stats::kWaitStepMs * 1e6);
       for (const auto& t : batch->queued_at) {
-        const auto ns = static_cast<uint64_t>(std::max<int64_t>(
-            0, std::chrono::duration_cast<std::chrono::nanoseconds>(answered - t).count()));
+        const uint64_t ns = ns_between(t, answered);
         // Bucket i holds (i, i + 1] steps, so that "at most" (/metrics' `le`) is exact.
         const uint64_t step = ns == 0 ? 0 : (ns - 1) / kStepNs;
         stats_.waits[std::min<uint64_t>(Stats::kWaitBuckets - 1, step)]++;
