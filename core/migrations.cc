@@ -263,6 +263,15 @@ CREATE INDEX deliveries_work ON deliveries(connector_id, seq)
 CREATE INDEX deliveries_subject_work ON deliveries(connector_id, subject_key, seq)
   WHERE status = 'pending' OR status = 'retrying' OR status = 'sending';
 )sql"},
+      {11, "the per-person index holds only deliveries already tried", R"sql(
+-- A delivery waits behind an earlier unfinished one for the same person. Pending deliveries
+-- are always due, so the claim finds the earlier pending ones in its own window of the oldest
+-- due work; this index need only hold those already tried (in backoff or in flight). A new
+-- answer's deliveries, all pending, no longer write to it: a random page for each of them.
+DROP INDEX deliveries_subject_work;
+CREATE INDEX deliveries_subject_work ON deliveries(connector_id, subject_key, seq)
+  WHERE status = 'retrying' OR status = 'sending';
+)sql"},
   };
   return kMigrations;
 }

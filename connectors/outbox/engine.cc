@@ -165,19 +165,25 @@ DeliveryEngine::Lane& DeliveryEngine::lane_locked(const Connector& c) {
 }
 
 const char* claim_sql() {
+  // The window: a bounded run of the oldest due work, so that a claim never walks the whole
+  // backlog when many deliveries wait behind an earlier one for the same person. Pending
+  // deliveries are always due (every way into 'pending' makes them due at once), so a pending
+  // delivery earlier than any in the window is in it too. A delivery is taken only if it is
+  // the first of its person in the window and no earlier one for that person is in backoff or
+  // in flight (deliveries_subject_work holds exactly those).
   return "UPDATE deliveries SET status = 'sending', lease_until = ?, updated_at = ? "
          "WHERE seq IN (SELECT w.seq FROM ("
-         // A bounded window of the oldest due work: when many deliveries wait behind an
-         // earlier one for the same person, a claim must not walk the whole backlog.
-         "SELECT d.seq, d.subject_key FROM deliveries d "
-         "WHERE d.connector_id = ? "
-         "AND (d.status = 'pending' OR d.status = 'retrying' OR d.status = 'sending') "
-         "AND ((d.status <> 'sending' AND d.next_attempt_at <= ?) OR "
-         "(d.status = 'sending' AND d.lease_until <= ?)) "
-         "ORDER BY d.seq LIMIT ?) w "
-         "WHERE NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.connector_id = ? "
-         "AND w.subject_key <> '' AND x.subject_key = w.subject_key AND x.seq < w.seq "
-         "AND (x.status = 'pending' OR x.status = 'retrying' OR x.status = 'sending')) "
+         "SELECT d.seq, d.subject_key, "
+         "ROW_NUMBER() OVER (PARTITION BY d.subject_key ORDER BY d.seq) AS nth FROM ("
+         "SELECT seq, subject_key FROM deliveries "
+         "WHERE connector_id = ? "
+         "AND (status = 'pending' OR status = 'retrying' OR status = 'sending') "
+         "AND (status = 'pending' OR (status = 'retrying' AND next_attempt_at <= ?) OR "
+         "(status = 'sending' AND lease_until <= ?)) "
+         "ORDER BY seq LIMIT ?) d) w "
+         "WHERE w.subject_key = '' OR (w.nth = 1 AND NOT EXISTS (SELECT 1 FROM deliveries x "
+         "WHERE x.connector_id = ? AND x.subject_key = w.subject_key AND x.seq < w.seq "
+         "AND (x.status = 'retrying' OR x.status = 'sending'))) "
          "ORDER BY w.seq LIMIT ?) "
          "RETURNING seq, id, submission_id, subject_key, payload, attempts";
 }
@@ -206,7 +212,7 @@ size_t DeliveryEngine::claim(const ConnectorEntry& e, int want) {
     auto due = c.cached(
         "SELECT 1 FROM deliveries WHERE connector_id = ? "
         "AND (status = 'pending' OR status = 'retrying' OR status = 'sending') "
-        "AND ((status <> 'sending' AND next_attempt_at <= ?) OR "
+        "AND (status = 'pending' OR (status = 'retrying' AND next_attempt_at <= ?) OR "
         "(status = 'sending' AND lease_until <= ?)) LIMIT 1");
     if (!due) return due.take_error();
     (*due)->bind(1, e.connector->id).bind(2, now).bind(3, now);
