@@ -3,12 +3,13 @@
 // commits once, so one fsync makes a whole batch durable. run() returns only after the commit
 // (synchronous=FULL), so an answered request survives a crash.
 //
-// WAL checkpoints run on a second thread (PASSIVE, about once a second), not inside the
+// WAL checkpoints run on a second thread (PASSIVE, ten times a second), not inside the
 // writer's COMMIT as SQLite's automatic checkpoint would: copying the WAL back into the
 // database file then never stalls the requests waiting on a commit. That thread also flushes
-// the pages it copied. After each such pass the writer copies the few frames appended
-// meanwhile, between two batches, so that the WAL is started over instead of growing for as
-// long as the load lasts. Requests of one batch wait on one event, woken together.
+// the pages it copied, a few at a time. Once a second, after such a pass, the writer copies
+// the few frames appended meanwhile, between two batches, so that the WAL is started over
+// instead of growing for as long as the load lasts. Requests of one batch wait on one event, woken
+// together.
 //
 // A job marked kRepeatable is one that may be run again from its start, against the database
 // as it was before its first run, with the same outcome: it changes nothing but the database,
@@ -22,6 +23,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -84,6 +86,9 @@ class GroupCommitWriter {
   // result is that job's error.
   bool run_batch(Group& batch, bool savepoints);
   void checkpoint_loop();
+  // The checkpoint thread's pass, and every how many passes the writer catches up.
+  static constexpr std::chrono::milliseconds kCheckpointEvery{100};
+  static constexpr int kCatchUpEvery = 10;
 
   std::unique_ptr<Conn> conn_;
   std::unique_ptr<Conn> checkpoint_conn_;  // used only by checkpoint_thread_
