@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/wal_buffer.h"
+
 namespace yb::db {
 namespace {
 
@@ -243,10 +245,12 @@ Result<std::unique_ptr<Conn>> Database::open_conn() {
   // process that used it already keeps them on (the call then fails harmlessly).
   static const bool no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)no_memstatus;
+  // The WAL's writes of a commit go out in a few large calls (wal_buffer.h); that relies on
+  // synchronous=FULL, set below on every connection.
+  const char* vfs = register_wal_buffer_vfs() ? kWalBufferVfs : nullptr;
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path_.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path_.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   std::unique_ptr<Conn> c(new Conn(raw));
   if (rc != SQLITE_OK) {
     return Error::make(ErrorKind::kInternal, "db_open", "无法打开数据库文件",
