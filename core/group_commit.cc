@@ -106,7 +106,7 @@ int64_t passive_checkpoint(Conn& c) {
 void GroupCommitWriter::checkpoint_loop() {
   std::unique_lock lk(mu_);
   int64_t copied_before = 0;
-  for (int pass = 1; !stopping_; ++pass) {
+  for (uint64_t pass = 1; !stopping_; ++pass) {
     checkpoint_cv_.wait_for(lk, kCheckpointEvery);
     if (stopping_) break;
     lk.unlock();

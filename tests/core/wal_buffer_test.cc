@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "core/db.h"
@@ -45,19 +46,37 @@ std::string integrity(db::Conn& c) {
   return q->get_text(0);
 }
 
+// A database with a table of texts, and a connection of its own to write them.
+struct Blobs {
+  test::TempDir dir;
+  std::string path = dir.file("a.db");
+  std::unique_ptr<db::Database> d;
+  std::unique_ptr<db::Conn> c;
+  Blobs() {
+    auto o = db::Database::open(path, {});
+    REQUIRE(o.ok());
+    d = std::move(*o);
+    c = conn();
+    REQUIRE(c->exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT)").ok());
+  }
+  std::unique_ptr<db::Conn> conn() {
+    auto o = d->dedicated();
+    REQUIRE(o.ok());
+    return std::move(*o);
+  }
+  void commit_rows(int from, int to, size_t bytes) {
+    REQUIRE(c->begin().ok());
+    REQUIRE(put_rows(*c, from, to, bytes).ok());
+    REQUIRE(c->commit().ok());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a commit's WAL frames reach the file in a few writes, not two per page") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto c = (*d)->dedicated();
-  REQUIRE(c.ok());
-  REQUIRE((*c)->exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT)").ok());
+  Blobs b;
   const auto before = db::wal_buffer_stats();
-  REQUIRE((*c)->begin().ok());
-  REQUIRE(put_rows(**c, 0, 100, 3000).ok());  // ~100 pages, 300 KB
-  REQUIRE((*c)->commit().ok());
+  b.commit_rows(0, 100, 3000);  // ~100 pages, 300 KB
   const auto after = db::wal_buffer_stats();
   const auto asked = after.asked - before.asked, written = after.written - before.written;
   CHECK(asked >= 200);   // a header and a page per frame
@@ -66,39 +85,23 @@ TEST_CASE("a commit's WAL frames reach the file in a few writes, not two per pag
 }
 
 TEST_CASE("another connection reads what was committed at once") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto writer = (*d)->dedicated();
-  auto reader = (*d)->dedicated();
-  REQUIRE(writer.ok());
-  REQUIRE(reader.ok());
-  REQUIRE((*writer)->exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT)").ok());
+  Blobs b;
+  auto reader = b.conn();
   for (int round = 0; round < 5; ++round) {
-    REQUIRE((*writer)->begin().ok());
-    REQUIRE(put_rows(**writer, round * 40, round * 40 + 40, 2000).ok());
-    REQUIRE((*writer)->commit().ok());
-    CHECK(count_rows(**reader) == (round + 1) * 40);
-    CHECK(count_rows(**reader, "body = '" + filler(round * 40 + 39, 2000) + "'") == 1);
+    b.commit_rows(round * 40, round * 40 + 40, 2000);
+    CHECK(count_rows(*reader) == (round + 1) * 40);
+    CHECK(count_rows(*reader, "body = '" + filler(round * 40 + 39, 2000) + "'") == 1);
   }
 }
 
 TEST_CASE("what was committed is in the WAL on disk, as a crash would leave it") {
-  test::TempDir dir;
-  const std::string path = dir.file("a.db");
-  auto d = db::Database::open(path, {});
-  REQUIRE(d.ok());
-  auto c = (*d)->dedicated();
-  REQUIRE(c.ok());
-  REQUIRE((*c)->exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT)").ok());
-  REQUIRE((*c)->begin().ok());
-  REQUIRE(put_rows(**c, 0, 300, 1500).ok());
-  REQUIRE((*c)->commit().ok());
+  Blobs b;
+  b.commit_rows(0, 300, 1500);
   // Copied while the connections are still open and nothing was checkpointed: the files as
   // they are after a kill -9.
-  const std::string copy = dir.file("copy.db");
-  std::filesystem::copy_file(path, copy);
-  std::filesystem::copy_file(path + "-wal", copy + "-wal");
+  const std::string copy = b.dir.file("copy.db");
+  std::filesystem::copy_file(b.path, copy);
+  std::filesystem::copy_file(b.path + "-wal", copy + "-wal");
   auto again = db::Database::open(copy, {});
   REQUIRE(again.ok());
   auto r = (*again)->dedicated();
@@ -110,32 +113,23 @@ TEST_CASE("what was committed is in the WAL on disk, as a crash would leave it")
 TEST_CASE(
     "a transaction larger than the buffer and spilled mid-way, then rolled back, leaves "
     "the database whole") {
-  test::TempDir dir;
-  auto d = db::Database::open(dir.file("a.db"), {});
-  REQUIRE(d.ok());
-  auto c = (*d)->dedicated();
-  REQUIRE(c.ok());
-  REQUIRE((*c)->exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT)").ok());
-  REQUIRE((*c)->begin().ok());
-  REQUIRE(put_rows(**c, 0, 50, 1000).ok());
-  REQUIRE((*c)->commit().ok());
+  Blobs b;
+  auto& c = b.c;
+  b.commit_rows(0, 50, 1000);
   // A small page cache: SQLite writes frames of the open transaction to the WAL, reads some
   // back, and must then forget them.
-  REQUIRE((*c)->exec("PRAGMA cache_size = 20").ok());
-  REQUIRE((*c)->begin().ok());
-  REQUIRE(put_rows(**c, 1000, 2000, 2500).ok());  // ~2.5 MB, more than kWalBufferBytes
-  CHECK(count_rows(**c, "id >= 1000 AND body = '" + filler(1500, 2500) + "'") == 1);
-  (*c)->rollback();
-  CHECK(count_rows(**c) == 50);
+  REQUIRE(c->exec("PRAGMA cache_size = 20").ok());
+  REQUIRE(c->begin().ok());
+  REQUIRE(put_rows(*c, 1000, 2000, 2500).ok());  // ~2.5 MB, more than kWalBufferBytes
+  CHECK(count_rows(*c, "id >= 1000 AND body = '" + filler(1500, 2500) + "'") == 1);
+  c->rollback();
+  CHECK(count_rows(*c) == 50);
   // The next transaction writes over the forgotten frames.
-  REQUIRE((*c)->begin().ok());
-  REQUIRE(put_rows(**c, 50, 80, 2500).ok());
-  REQUIRE((*c)->commit().ok());
-  auto other = (*d)->dedicated();
-  REQUIRE(other.ok());
-  CHECK(count_rows(**other) == 80);
-  CHECK(integrity(**other) == "ok");
-  REQUIRE((*c)->exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
-  CHECK(count_rows(**other) == 80);
-  CHECK(integrity(**other) == "ok");
+  b.commit_rows(50, 80, 2500);
+  auto other = b.conn();
+  CHECK(count_rows(*other) == 80);
+  CHECK(integrity(*other) == "ok");
+  REQUIRE(c->exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  CHECK(count_rows(*other) == 80);
+  CHECK(integrity(*other) == "ok");
 }
