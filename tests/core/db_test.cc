@@ -24,6 +24,7 @@ TEST_CASE("open applies WAL, full sync, foreign keys and every migration") {
   CHECK(pragma(**d, "journal_mode") == "wal");
   CHECK(pragma(**d, "synchronous") == "2");  // FULL
   CHECK(pragma(**d, "foreign_keys") == "1");
+  CHECK(pragma(**d, "mmap_size") == "0");  // pages read would count in RSS
   CHECK((*d)->schema_version() == db::migrations().back().version);
 }
 
