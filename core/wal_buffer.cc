@@ -75,16 +75,10 @@ int wal_write(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
   if (!continues || w->len + n > kWalBufferBytes) {
     if (int rc = flush(w); rc != SQLITE_OK) return rc;
   }
-  if (n > kWalBufferBytes) {
+  if (!w->buf) w->buf.reset(new (std::nothrow) char[kWalBufferBytes]);
+  if (!w->buf || n > kWalBufferBytes) {  // no memory for it, or a write SQLite does not make
     shared().written.fetch_add(1, std::memory_order_relaxed);
     return w->real->pMethods->xWrite(w->real, data, amt, off);
-  }
-  if (!w->buf) {
-    w->buf.reset(new (std::nothrow) char[kWalBufferBytes]);
-    if (!w->buf) {
-      shared().written.fetch_add(1, std::memory_order_relaxed);
-      return w->real->pMethods->xWrite(w->real, data, amt, off);
-    }
   }
   if (w->len == 0) w->at = off;
   std::memcpy(w->buf.get() + w->len, data, n);
