@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
       "workers", po::value<int>()->default_value(32), "delivery worker threads")(
       "concurrency", po::value<int>()->default_value(8), "per-connector concurrency")(
       "min-rate", po::value<double>()->default_value(0), "exit 1 below this many deliveries/s")(
-      "help", "show this help");
+      "max-rss-mb", po::value<long>()->default_value(0),
+      "exit 1 if the peak RSS exceeds this many MB (0: no limit)")("help", "show this help");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -213,5 +214,16 @@ int main(int argc, char** argv) {
       done, total, secs, rate, ru.ru_maxrss / 1024);
   app->reset();
   std::filesystem::remove_all(dir);
-  return done == total && rate >= vm["min-rate"].as<double>() ? 0 : 1;
+  const long rss_mb = ru.ru_maxrss / 1024, max_rss_mb = vm["max-rss-mb"].as<long>();
+  if (rate < vm["min-rate"].as<double>()) {
+    std::printf("delivery: below the --min-rate of %.0f deliveries/s\n",
+                vm["min-rate"].as<double>());
+  }
+  if (max_rss_mb > 0 && rss_mb > max_rss_mb) {
+    std::printf("delivery: peak RSS %ld MB is above the --max-rss-mb of %ld\n", rss_mb, max_rss_mb);
+  }
+  return done == total && rate >= vm["min-rate"].as<double>() &&
+                 (max_rss_mb == 0 || rss_mb <= max_rss_mb)
+             ? 0
+             : 1;
 }
