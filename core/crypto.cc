@@ -49,6 +49,32 @@ std::string random_hex(size_t n) {
   return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n);
 }
 
+std::vector<std::string> sortable_ids(std::string_view prefix, int64_t now_ms, size_t n,
+                                      size_t random_chars) {
+  if (n == 0) return {};
+  ensure_init();
+  // The time part in an alphabet in ASCII order, so that later times sort later; the random
+  // part in RFC 4648's (lower-case), each byte's low 5 bits a uniform pick since 32 divides 256.
+  static constexpr char kSorted[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  static constexpr char kBase32[] = "abcdefghijklmnopqrstuvwxyz234567";
+  uint64_t t = static_cast<uint64_t>(now_ms < 0 ? 0 : now_ms);
+  char time_part[10];
+  for (int i = 9; i >= 0; --i) {
+    time_part[i] = kSorted[t & 31];
+    t >>= 5;
+  }
+  std::vector<unsigned char> bytes(random_chars * n + 1);  // never empty: libsodium's rule
+  randombytes_buf(bytes.data(), bytes.size());
+  std::vector<std::string> out(n);
+  for (size_t k = 0; k < n; ++k) {
+    std::string& id = out[k];
+    id.reserve(prefix.size() + sizeof time_part + random_chars);
+    id.assign(prefix).append(time_part, sizeof time_part);
+    for (size_t i = 0; i < random_chars; ++i) id += kBase32[bytes[k * random_chars + i] & 31];
+  }
+  return out;
+}
+
 std::string random_password() {
   ensure_init();
   static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

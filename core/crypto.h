@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -19,6 +20,12 @@ bool verify_password(const std::string& hash, std::string_view password);
 
 // n random bytes as lower-case hex (2n characters).
 std::string random_hex(size_t n);
+// n ids that sort by the time they were made, like ULIDs: `prefix`, 10 characters of now_ms in
+// a base32 alphabet in ASCII order, then `random_chars` random base32 characters (5 bits each),
+// with one read of the random source for all of them. A b-tree keyed by such ids is appended to at
+// its end, where random ids would land on a random page each (a page written per insert).
+std::vector<std::string> sortable_ids(std::string_view prefix, int64_t now_ms, size_t n,
+                                      size_t random_chars);
 // A password people can type: 16 characters from an unambiguous alphabet.
 std::string random_password();
 // A uniform random number in [0, upper).

@@ -90,6 +90,10 @@ struct Web {
   }
 
   std::string today() { return iso_date_utc(rt.s.clock.now_ms() + 8 * 3600 * 1000); }
+  // A form page's answer id, sortable by time as app.js makes them (crypto::sortable_ids).
+  std::string new_client_id() {
+    return crypto::sortable_ids("w-", rt.s.clock.now_ms(), 1, 16).front();
+  }
 
   // Where a login lands when no page was asked for: cadres fill forms, the others administer.
   static std::string landing(const admin::User& u) {
@@ -235,7 +239,7 @@ struct Web {
                 : c.lang == "ug" && !(*f)->title.ug.empty() ? (*f)->title.ug
                                                             : (*f)->title.zh;
       web::FormPost post;
-      post.client_id = "w-" + crypto::random_hex(12);
+      post.client_id = new_client_id();
       // A correction: the form opened with an earlier answer's values.
       if (req.has_param("correct")) {
         const std::string n = req.get_param_value("correct");
@@ -311,7 +315,7 @@ struct Web {
             pages.message(c, pages.text(c.lang, "error_title"), pages.text(c.lang, "csrf_failed"),
                           req.path, pages.text(c.lang, "fill_form")));
       }
-      if (post.client_id.empty()) post.client_id = "w-" + crypto::random_hex(12);
+      if (post.client_id.empty()) post.client_id = new_client_id();
       if (!post.supersedes.empty() && !digits_only(post.supersedes, 15)) post.supersedes.clear();
       // The prefill marks again (the registry may have moved on since the page was opened).
       std::optional<web::Prefilled> pf;

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/crypto.h"
+
 namespace yb::connectors {
 
 namespace {
@@ -96,28 +98,7 @@ std::string new_delivery_id() {
 std::string new_delivery_id(int64_t now_ms) { return new_delivery_ids(now_ms, 1).front(); }
 
 std::vector<std::string> new_delivery_ids(int64_t now_ms, size_t n) {
-  if (n == 0) return {};  // (randombytes_buf must not be given an empty buffer's null pointer)
-  ensure_sodium();
-  uint64_t t = static_cast<uint64_t>(now_ms < 0 ? 0 : now_ms);
-  char time_part[10];
-  // An alphabet in ASCII order, so that later times sort later.
-  static constexpr char kSorted[] = "0123456789abcdefghjkmnpqrstvwxyz";
-  for (int i = 9; i >= 0; --i) {
-    time_part[i] = kSorted[t & 31];
-    t >>= 5;
-  }
-  constexpr size_t kRandomChars = kIdChars - 10;
-  std::vector<unsigned char> bytes(kRandomChars * n);
-  randombytes_buf(bytes.data(), bytes.size());
-  std::vector<std::string> out(n);
-  for (size_t k = 0; k < n; ++k) {
-    std::string& id = out[k];
-    id.reserve(4 + kIdChars);
-    id = "msg_";
-    id.append(time_part, sizeof time_part);
-    for (size_t i = 0; i < kRandomChars; ++i) id += kBase32[bytes[k * kRandomChars + i] & 31];
-  }
-  return out;
+  return crypto::sortable_ids("msg_", now_ms, n, kIdChars - 10);
 }
 
 }  // namespace yb::connectors

@@ -1,9 +1,13 @@
 // SHA-256 digests: the published test vectors (FIPS 180-2), across block boundaries and for
-// binary input, so that a change of implementation cannot change a stored content hash.
+// binary input, so that a change of implementation cannot change a stored content hash. And ids
+// that sort by time (delivery ids, the web form's answer ids).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/crypto.h"
 
@@ -43,4 +47,31 @@ TEST_CASE("sha256_hex hashes every byte, NULs and non-ASCII included") {
     CAPTURE(n);
     CHECK(crypto::sha256_hex(std::string(n, 'x')) == digest);
   }
+}
+
+TEST_CASE("sortable_ids sort by time, and differ within the same millisecond") {
+  const int64_t t = 1'795'923'037'007;  // 2026-11-28
+  const auto now = crypto::sortable_ids("w-", t, 200, 16);
+  REQUIRE(now.size() == 200);
+  std::set<std::string> distinct(now.begin(), now.end());
+  CHECK(distinct.size() == 200);
+  const std::string time_chars = "0123456789abcdefghjkmnpqrstvwxyz";
+  const std::string random_chars = "abcdefghijklmnopqrstuvwxyz234567";
+  for (const auto& id : now) {
+    REQUIRE(id.size() == 2 + 10 + 16);
+    CHECK(id.rfind("w-", 0) == 0);
+    CHECK(id.substr(2, 10) == now.front().substr(2, 10));  // one time part for the call
+    CHECK(id.find_first_not_of(time_chars, 2) >= 12);
+    CHECK(id.find_first_not_of(random_chars, 12) == std::string::npos);
+  }
+  // Every later millisecond sorts after, across carries of the base32 digits as well.
+  for (int64_t later : {t + 1, t + 31, t + 32, t + 1024, t + 86'400'000}) {
+    const auto next = crypto::sortable_ids("w-", later, 1, 16);
+    CHECK(*std::max_element(now.begin(), now.end()) < next.front());
+  }
+  // The time part is the clock in base32, most significant digit first.
+  CHECK(crypto::sortable_ids("", 0, 1, 0).front() == "0000000000");
+  CHECK(crypto::sortable_ids("", 33, 1, 0).front() == "0000000011");
+  CHECK(crypto::sortable_ids("", -5, 1, 0).front() == "0000000000");  // before 1970: zero
+  CHECK(crypto::sortable_ids("msg_", t, 0, 16).empty());
 }

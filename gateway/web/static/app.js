@@ -284,9 +284,18 @@
     }, 400);
   }
 
+  // An answer's id sorts by the time it was made (10 characters of the clock, then 80 random
+  // bits), like the gateway's own: a cadre's answers are then added at the end of the
+  // gateway's index of answer ids, not each on a page of its own somewhere inside it.
+  var SORTED = '0123456789abcdefghjkmnpqrstvwxyz', B32 = 'abcdefghijklmnopqrstuvwxyz234567';
   function newClientId() {
-    if (window.crypto && crypto.randomUUID) return 'w-' + crypto.randomUUID();
-    return 'w-' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+    var t = Date.now(), id = '', i;
+    for (i = 0; i < 10; i++) { id = SORTED.charAt(t % 32) + id; t = Math.floor(t / 32); }
+    var r = new Uint8Array(16);
+    if (window.crypto && crypto.getRandomValues) crypto.getRandomValues(r);
+    else for (i = 0; i < 16; i++) r[i] = Math.floor(Math.random() * 256);
+    for (i = 0; i < 16; i++) id += B32.charAt(r[i] & 31);
+    return 'w-' + id;
   }
 
   // ---- The queue of submissions made without a signal ----
