@@ -46,7 +46,6 @@ Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db
   if (auto s = (*conn)->exec("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -8192"); !s) {
     return s.take_error();
   }
-  if (getenv("YB_NOFK")) (void)(*conn)->exec("PRAGMA foreign_keys=OFF");
   std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch));
   w->checkpoint_conn_ = std::move(*cp);
   w->thread_ = std::thread([p = w.get()] { p->loop(); });
