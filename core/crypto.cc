@@ -49,14 +49,35 @@ std::string random_hex(size_t n) {
   return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n);
 }
 
+namespace {
+
+// RFC 4648's base32 alphabet, lower-case: a random byte's low 5 bits pick a character, which
+// is uniform since 32 divides 256.
+constexpr char kBase32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+void append_base32(std::string& out, const unsigned char* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) out += kBase32[bytes[i] & 31];
+}
+
+}  // namespace
+
+std::string random_base32(std::string_view prefix, size_t n) {
+  ensure_init();
+  std::vector<unsigned char> bytes(n + 1);  // never empty: libsodium's rule
+  randombytes_buf(bytes.data(), bytes.size());
+  std::string out;
+  out.reserve(prefix.size() + n);
+  out.assign(prefix);
+  append_base32(out, bytes.data(), n);
+  return out;
+}
+
 std::vector<std::string> sortable_ids(std::string_view prefix, int64_t now_ms, size_t n,
                                       size_t random_chars) {
   if (n == 0) return {};
   ensure_init();
-  // The time part in an alphabet in ASCII order, so that later times sort later; the random
-  // part in RFC 4648's (lower-case), each byte's low 5 bits a uniform pick since 32 divides 256.
+  // The time part in an alphabet in ASCII order, so that later times sort later.
   static constexpr char kSorted[] = "0123456789abcdefghjkmnpqrstvwxyz";
-  static constexpr char kBase32[] = "abcdefghijklmnopqrstuvwxyz234567";
   uint64_t t = static_cast<uint64_t>(now_ms < 0 ? 0 : now_ms);
   char time_part[10];
   for (int i = 9; i >= 0; --i) {
@@ -70,7 +91,7 @@ std::vector<std::string> sortable_ids(std::string_view prefix, int64_t now_ms, s
     std::string& id = out[k];
     id.reserve(prefix.size() + sizeof time_part + random_chars);
     id.assign(prefix).append(time_part, sizeof time_part);
-    for (size_t i = 0; i < random_chars; ++i) id += kBase32[bytes[k * random_chars + i] & 31];
+    append_base32(id, bytes.data() + k * random_chars, random_chars);
   }
   return out;
 }

@@ -20,6 +20,9 @@ bool verify_password(const std::string& hash, std::string_view password);
 
 // n random bytes as lower-case hex (2n characters).
 std::string random_hex(size_t n);
+// `prefix` then n random characters of RFC 4648's base32 alphabet (lower-case, 5 bits each),
+// with one read of the random source.
+std::string random_base32(std::string_view prefix, size_t n);
 // n ids that sort by the time they were made, like ULIDs: `prefix`, 10 characters of now_ms in
 // a base32 alphabet in ASCII order, then `random_chars` random base32 characters (5 bits each),
 // with one read of the random source for all of them. A b-tree keyed by such ids is appended to at
