@@ -8,6 +8,7 @@
 
 #include "core/json_text.h"
 #include "gateway/http_errors.h"
+#include "gateway/http_server.h"
 #include "gateway/routing.h"
 
 namespace yb::gateway {
@@ -73,7 +74,7 @@ bool json_depth_within(std::string_view text, int max_depth) {
 
 namespace {
 std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& o) {
-  if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
+  if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<HttpServer>();
   return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
 }
 }  // namespace
