@@ -84,14 +84,21 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   const uint64_t cpu_at_start = thread_cpu_ns();
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(static_cast<size_t>(clients));
+  // Sends the client's next request at once; only what the socket does not take is left for
+  // EPOLLOUT (two epoll_ctl calls and a wake-up fewer per request). False on a send error.
   auto start_next = [&](Conn& c) {
     c.out = make_request(c.id, c.n++);
-    c.sent = 0;
     c.started = Clk::now();
-    epoll_event ev{};
-    ev.events = EPOLLOUT | EPOLLIN;
-    ev.data.ptr = &c;
-    epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+    const ssize_t w = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (w < 0 && errno != EAGAIN) return false;
+    c.sent = w > 0 ? static_cast<size_t>(w) : 0;
+    if (c.sent < c.out.size()) {
+      epoll_event ev{};
+      ev.events = EPOLLOUT | EPOLLIN;
+      ev.data.ptr = &c;
+      epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+    }
+    return true;
   };
   for (int i = 0; i < clients; ++i) {
     Conn& c = conns[static_cast<size_t>(i)];
@@ -109,13 +116,20 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   }
   const auto t0 = Clk::now();
   const auto deadline = t0 + std::chrono::duration<double>(seconds);
+  int open = 0;
   for (auto& c : conns) {
-    if (c.fd >= 0) start_next(c);
+    if (c.fd < 0) continue;
+    if (start_next(c)) {
+      open++;
+    } else {
+      r.bad++;
+      if (r.first_bad.empty()) r.first_bad = std::string("send: ") + std::strerror(errno);
+      ::close(c.fd);
+      c.fd = -1;
+    }
   }
   std::vector<epoll_event> evs(static_cast<size_t>(std::max(clients, 1)));
   char buf[65536];
-  int open = 0;
-  for (const auto& c : conns) open += c.fd >= 0;
   bool stopping = false;
   while (open > 0) {
     const int n = epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), 100);
@@ -169,8 +183,8 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
         ::close(c.fd);
         c.fd = -1;
         open--;
-      } else {
-        start_next(c);
+      } else if (!start_next(c)) {
+        fail(std::string("send: ") + std::strerror(errno));
       }
     }
   }
