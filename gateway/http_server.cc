@@ -52,6 +52,24 @@ ConnectionStream::Wait ConnectionStream::wait_readable(int timeout_ms) const {
   return r > 0 ? Wait::kReady : r == 0 ? Wait::kTimeout : Wait::kClosed;
 }
 
+ConnectionStream::Wait ConnectionStream::await_input(int slice_ms) {
+  if (recv_timeout_ms_ != slice_ms) {
+    timeval tv{slice_ms / 1000, (slice_ms % 1000) * 1000};
+    if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) return Wait::kClosed;
+    recv_timeout_ms_ = slice_ms;
+  }
+  for (;;) {
+    const ssize_t r = ::recv(fd_, in_.data(), in_.size(), 0);
+    if (r > 0) {
+      in_pos_ = 0;
+      in_len_ = static_cast<size_t>(r);
+      return Wait::kReady;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Wait::kTimeout : Wait::kClosed;
+  }
+}
+
 bool ConnectionStream::is_readable() const {
   return has_input() || wait_readable(to_ms(t_.read_sec, t_.read_usec)) == Wait::kReady;
 }
@@ -169,10 +187,10 @@ bool HttpServer::process_and_close_socket(int sock) {
     if (svr_sock_ == INVALID_SOCKET) break;
     if (!strm.has_input()) {
       const auto idle_since = std::chrono::steady_clock::now();
-      auto w = strm.wait_readable(kSliceMs);
+      auto w = strm.await_input(kSliceMs);
       while (w == ConnectionStream::Wait::kTimeout && svr_sock_ != INVALID_SOCKET &&
              std::chrono::steady_clock::now() - idle_since < idle_limit) {
-        w = strm.wait_readable(kSliceMs);
+        w = strm.await_input(kSliceMs);
       }
       if (w != ConnectionStream::Wait::kReady) break;
     }

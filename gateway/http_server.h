@@ -55,6 +55,11 @@ class ConnectionStream final : public httplib::Stream {
   enum class Wait { kReady, kTimeout, kClosed };
   // Waits up to timeout_ms for the socket to become readable (or to report an error).
   Wait wait_readable(int timeout_ms) const;
+  // Waits up to slice_ms for the next request's first bytes and reads them into the input
+  // buffer, in one blocking recv() (a receive timeout set once per connection): kReady with
+  // input, kTimeout, or kClosed when the peer has closed or the socket failed. Only with
+  // nothing buffered, in or out.
+  Wait await_input(int slice_ms);
 
  private:
   int fd_;
@@ -62,6 +67,7 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, 8192> in_{};
   size_t in_pos_ = 0, in_len_ = 0;
   bool read_failed_ = false;
+  int recv_timeout_ms_ = -1;  // SO_RCVTIMEO as last set (-1: never)
   std::string out_;
   // The addresses, read from the kernel on first use.
   mutable bool remote_known_ = false, local_known_ = false;

@@ -200,12 +200,21 @@ TEST_CASE("the stream reads through its buffer, a byte at a time or in large rea
   }
   w.join();
   CHECK(got == big);
+  // Waiting for a request: nothing within the slice, then its first bytes, then the end.
+  CHECK(s.await_input(20) == ConnectionStream::Wait::kTimeout);
+  send_text(sv[1], "GET");
+  REQUIRE(s.await_input(20) == ConnectionStream::Wait::kReady);
+  CHECK(s.has_input());
+  char get[3];
+  CHECK(s.read(get, 3) == 3);
+  CHECK(std::string(get, 3) == "GET");
   // Nothing arrives within the read timeout: -1. The peer closes: 0.
   CHECK_FALSE(s.read_failed());
   CHECK(s.read(&c, 1) == -1);
   CHECK(s.read_failed());
   ::close(sv[1]);
   CHECK(s.read(&c, 1) == 0);
+  CHECK(s.await_input(20) == ConnectionStream::Wait::kClosed);
   ::close(sv[0]);
 }
 
