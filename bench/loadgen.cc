@@ -79,9 +79,10 @@ std::string json_post(const std::string& path, const std::string& token, const s
 }
 
 LoadResult run_load(const std::string& host, int port, int clients, double seconds,
-                    const std::function<std::string(int, long)>& make_request, int ok_status) {
+                    const std::function<std::string(int, long)>& make_request, int ok_status,
+                    const Warmup& warmup) {
   LoadResult r;
-  const uint64_t cpu_at_start = thread_cpu_ns();
+  uint64_t cpu_at_start = thread_cpu_ns();
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(static_cast<size_t>(clients));
   // Sends the client's next request at once; only what the socket does not take is left for
@@ -114,8 +115,14 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
     ev.data.ptr = &c;
     epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
   }
-  const auto t0 = Clk::now();
-  const auto deadline = t0 + std::chrono::duration<double>(seconds);
+  auto t0 = Clk::now();
+  const auto measure_from =
+      t0 + std::chrono::duration_cast<Clk::duration>(std::chrono::duration<double>(warmup.seconds));
+  const auto length =
+      std::chrono::duration_cast<Clk::duration>(std::chrono::duration<double>(seconds));
+  auto deadline = measure_from + length;
+  bool measuring = warmup.seconds <= 0;
+  if (measuring && warmup.on_measure) warmup.on_measure();
   int open = 0;
   for (auto& c : conns) {
     if (c.fd < 0) continue;
@@ -133,7 +140,15 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   bool stopping = false;
   while (open > 0) {
     const int n = epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), 100);
-    if (!stopping && Clk::now() >= deadline) stopping = true;
+    const auto now = Clk::now();
+    if (!measuring && now >= measure_from) {
+      measuring = true;
+      if (warmup.on_measure) warmup.on_measure();
+      t0 = Clk::now();  // what the call took is not measured
+      deadline = t0 + length;
+      cpu_at_start = thread_cpu_ns();
+    }
+    if (!stopping && now >= deadline) stopping = true;
     for (int i = 0; i < n; ++i) {
       Conn& c = *static_cast<Conn*>(evs[static_cast<size_t>(i)].data.ptr);
       auto fail = [&](const std::string& why) {
@@ -171,8 +186,10 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
       if (len == 0) continue;
       const double ms = std::chrono::duration<double, std::milli>(Clk::now() - c.started).count();
       if (status == ok_status) {
-        r.ok++;
-        r.latency_ms.push_back(ms);
+        if (c.started >= t0 && measuring) {  // sent after the warm-up
+          r.ok++;
+          r.latency_ms.push_back(ms);
+        }
       } else {
         r.bad++;
         if (r.first_bad.empty()) r.first_bad = c.in.substr(0, c.in.find("\r\n"));

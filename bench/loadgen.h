@@ -19,11 +19,21 @@ struct LoadResult {
   double percentile(double p) const;
 };
 
-// Runs `clients` connections to host:port for `seconds`. make_request(client, n) returns the
-// complete request bytes (request line, headers with Content-Length, body) of the n-th request
-// of that client; an answer counts as ok when its status equals ok_status.
+// What a run measures besides its length: a warm-up on the same connections first, whose
+// answers are not counted (errors are), and a call when the measured part begins.
+struct Warmup {
+  double seconds = 0;
+  std::function<void()> on_measure;  // may be empty
+};
+
+// Runs `clients` connections to host:port for warmup.seconds + `seconds`. make_request(client,
+// n) returns the complete request bytes (request line, headers with Content-Length, body) of
+// the n-th request of that client; an answer counts as ok when its status equals ok_status.
+// Only requests sent after the warm-up are counted and timed; `seconds` in the result is the
+// measured part's.
 LoadResult run_load(const std::string& host, int port, int clients, double seconds,
-                    const std::function<std::string(int, long)>& make_request, int ok_status);
+                    const std::function<std::string(int, long)>& make_request, int ok_status,
+                    const Warmup& warmup = {});
 
 // "POST path" with a JSON body and a bearer token, keep-alive.
 std::string json_post(const std::string& path, const std::string& token, const std::string& body);
