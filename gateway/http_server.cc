@@ -1,5 +1,6 @@
 #include "gateway/http_server.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -158,21 +159,17 @@ bool ConnectionStream::flush() {
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  if (!remote_known_) {
-    read_address(fd_, true, remote_ip_, remote_port_);
-    remote_known_ = true;
-  }
-  ip = remote_ip_;
-  port = remote_port_;
+  if (!remote_.known) read_address(fd_, true, remote_.ip, remote_.port);
+  remote_.known = true;
+  ip = remote_.ip;
+  port = remote_.port;
 }
 
 void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  if (!local_known_) {
-    read_address(fd_, false, local_ip_, local_port_);
-    local_known_ = true;
-  }
-  ip = local_ip_;
-  port = local_port_;
+  if (!local_.known) read_address(fd_, false, local_.ip, local_.port);
+  local_.known = true;
+  ip = local_.ip;
+  port = local_.port;
 }
 
 bool HttpServer::process_and_close_socket(int sock) {

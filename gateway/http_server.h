@@ -70,9 +70,12 @@ class ConnectionStream final : public httplib::Stream {
   int recv_timeout_ms_ = -1;  // SO_RCVTIMEO as last set (-1: never)
   std::string out_;
   // The addresses, read from the kernel on first use.
-  mutable bool remote_known_ = false, local_known_ = false;
-  mutable std::string remote_ip_, local_ip_;
-  mutable int remote_port_ = 0, local_port_ = 0;
+  struct Address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+  mutable Address remote_, local_;
 
   ssize_t recv_some(char* dst, size_t n);
 };
