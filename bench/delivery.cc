@@ -216,7 +216,8 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   const double min_rate = vm["min-rate"].as<double>();
   const long rss_mb = ru.ru_maxrss / 1024, max_rss_mb = vm["max-rss-mb"].as<long>();
-  const bool slow = rate<min_rate, heavy = max_rss_mb> 0 && rss_mb > max_rss_mb;
+  const bool slow = rate < min_rate;
+  const bool heavy = max_rss_mb > 0 && rss_mb > max_rss_mb;
   if (slow) std::printf("delivery: below the --min-rate of %.0f deliveries/s\n", min_rate);
   if (heavy) {
     std::printf("delivery: peak RSS %ld MB is above the --max-rss-mb of %ld\n", rss_mb, max_rss_mb);

@@ -72,13 +72,13 @@ ConnectionStream::Wait ConnectionStream::await_input(int slice_ms) {
 }
 
 bool ConnectionStream::is_readable() const {
-  return has_input() || wait_readable(to_ms(t_.read_sec, t_.read_usec)) == Wait::kReady;
+  return has_input() || wait_readable(t_.read_ms) == Wait::kReady;
 }
 
 bool ConnectionStream::is_writable() const {
   // Writable within the write timeout, and the peer has not hung up (httplib's is_writable()
   // also checks that the peer is alive: a streamed download stops when its reader has gone).
-  const int r = poll_one(fd_, POLLOUT | POLLRDHUP, to_ms(t_.write_sec, t_.write_usec));
+  const int r = poll_one(fd_, POLLOUT | POLLRDHUP, t_.write_ms);
   return r > 0 && (r & POLLOUT) != 0 && (r & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
 }
 
@@ -90,7 +90,7 @@ ssize_t ConnectionStream::recv_some(char* dst, size_t n) {
     // Nothing yet: what was written so far goes out first (the peer may wait for it), then
     // the wait, up to the read timeout.
     if ((errno != EAGAIN && errno != EWOULDBLOCK) || (!out_.empty() && !flush()) ||
-        wait_readable(to_ms(t_.read_sec, t_.read_usec)) != Wait::kReady) {
+        wait_readable(t_.read_ms) != Wait::kReady) {
       read_failed_ = true;
       return -1;
     }
@@ -142,9 +142,7 @@ ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   if (out_.size() + size > kFlushAt) {
     if (!flush()) return -1;
     if (size >= kFlushAt) {  // a large body goes out from where it is
-      return send_all(fd_, ptr, size, to_ms(t_.write_sec, t_.write_usec))
-                 ? static_cast<ssize_t>(size)
-                 : -1;
+      return send_all(fd_, ptr, size, t_.write_ms) ? static_cast<ssize_t>(size) : -1;
     }
   }
   out_.append(ptr, size);
@@ -153,7 +151,7 @@ ssize_t ConnectionStream::write(const char* ptr, size_t size) {
 
 bool ConnectionStream::flush() {
   if (out_.empty()) return true;
-  const bool ok = send_all(fd_, out_.data(), out_.size(), to_ms(t_.write_sec, t_.write_usec));
+  const bool ok = send_all(fd_, out_.data(), out_.size(), t_.write_ms);
   out_.clear();
   return ok;
 }
@@ -173,8 +171,8 @@ void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
 }
 
 bool HttpServer::process_and_close_socket(int sock) {
-  ConnectionStream strm(
-      sock, {read_timeout_sec_, read_timeout_usec_, write_timeout_sec_, write_timeout_usec_});
+  ConnectionStream strm(sock, {to_ms(read_timeout_sec_, read_timeout_usec_),
+                               to_ms(write_timeout_sec_, write_timeout_usec_)});
   // An idle connection waits for its next request in short slices, so that stop() is noticed
   // within one (cpp-httplib's own loop: 10 ms polls and 1 ms sleeps).
   constexpr int kSliceMs = 20;

@@ -21,9 +21,10 @@
 
 namespace yb::gateway {
 
+// How long a read or a write may wait for the socket (poll() takes milliseconds).
 struct StreamTimeouts {
-  time_t read_sec = 5, read_usec = 0;
-  time_t write_sec = 5, write_usec = 0;
+  int read_ms = 5000;
+  int write_ms = 5000;
 };
 
 // One connection's socket, read through an input buffer and written through an output buffer
