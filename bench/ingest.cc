@@ -6,6 +6,9 @@
 // warm-up (--warmup, 2 s, reported but not counted) and then a measured, bounded time
 // (bench/loadgen.h: one epoll thread drives them all, so the load generator takes little CPU
 // from the server). Prints accepted submissions/s, latency percentiles, errors and peak RSS.
+// By default the clients send as fast as answers come (a closed loop: the most the gateway can
+// do); --rate R offers R submissions/s in all instead (an open loop, Poisson arrivals, each
+// latency counted from when its submission fell due): the latency cadres see at that rate.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -41,6 +44,9 @@ int main(int argc, char** argv) {
       "seconds", po::value<int>()->default_value(10), "how long to send, measured")(
       "warmup", po::value<double>()->default_value(2),
       "seconds of the same load before the measured run, not counted (0: none)")(
+      "rate", po::value<double>()->default_value(0),
+      "open loop: submissions per second offered in all, Poisson arrivals, latency counted "
+      "from when each fell due (0: closed loop, as fast as the answers come)")(
       "threads", po::value<int>()->default_value(96), "server worker threads (in-process)")(
       "min-rps", po::value<double>()->default_value(0), "exit 1 below this rate (smoke runs)")(
       "help", "show this help");
@@ -163,7 +169,8 @@ int main(int argc, char** argv) {
                          wal_before = db::wal_buffer_stats();
                          pending_before = pending_deliveries();
                        }};
-  auto lr2 = bench::run_load(host, port, clients, seconds, next_request, 201, warmup);
+  const double rate = vm["rate"].as<double>();
+  auto lr2 = bench::run_load(host, port, clients, seconds, next_request, 201, warmup, rate);
   const double secs = lr2.seconds;
   getrusage(RUSAGE_SELF, &ru);  // CPU of the run here, peak RSS below
   const double cpu_run = cpu_of(ru) - cpu_before;
@@ -204,11 +211,20 @@ int main(int argc, char** argv) {
                               static_cast<double>(batches)
                         : 0.0);
   }
+  // An open loop says what it offered, and whether the clients ever had to hold requests
+  // back because every connection was waiting for an answer.
+  const std::string loop =
+      rate > 0 ? "open loop at " + std::to_string(std::lround(rate)) + "/s offered (" +
+                     std::to_string(lr2.due) + " due, at most " + std::to_string(lr2.max_backlog) +
+                     " waiting for a free connection" +
+                     (lr2.reconnects ? ", " + std::to_string(lr2.reconnects) + " reconnects" : "") +
+                     "), "
+               : "closed loop, ";
   std::printf(
-      "ingest: %d clients, %.1f s after a %.1f s warm-up: %ld accepted (%.0f submissions/s "
+      "ingest: %d clients, %s%.1f s after a %.1f s warm-up: %ld accepted (%.0f submissions/s "
       "durable), %ld errors; "
       "latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; peak RSS %ld MB%s\n",
-      clients, secs, warmup.seconds, total_ok, rps, total_bad, pct(0.50), pct(0.99),
+      clients, loop.c_str(), secs, warmup.seconds, total_ok, rps, total_bad, pct(0.50), pct(0.99),
       all.empty() ? 0 : all.back(), ru.ru_maxrss / 1024,
       app ? " (gateway and load generator in one process)" : "");
   if (app) {
