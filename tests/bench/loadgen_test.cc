@@ -11,43 +11,25 @@
 #include <httplib.h>
 
 #include "bench/loadgen.h"
+#include "tests/connectors/delivery/test_server.h"
 
 using yb::bench::LoadResult;
 using yb::bench::run_load;
 
 namespace {
 
-// An HTTP server on a free loopback port that answers POST /x with 201 after `service` (the
-// time a slow upstream takes: what the load generator must account for).
-class Server {
- public:
-  explicit Server(std::chrono::milliseconds service, int keep_alive_s = 5) {
-    svr_.set_keep_alive_timeout(keep_alive_s);
-    svr_.set_keep_alive_max_count(1'000'000);  // httplib's default closes after 5 requests
-    // Without it, httplib's two writes of an answer wait for the client's delayed ACK (Nagle).
-    svr_.set_tcp_nodelay(true);
-    svr_.Post("/x", [service](const httplib::Request&, httplib::Response& res) {
+// A server that answers POST /x with 201 after `service` (the time a slow upstream takes: what
+// the load generator must account for), closing connections left idle for keep_alive_s.
+yb::test::TestServer serve(std::chrono::milliseconds service, int keep_alive_s = 5) {
+  return yb::test::TestServer([=](httplib::Server& srv) {
+    srv.set_keep_alive_timeout(keep_alive_s);
+    srv.Post("/x", [service](const httplib::Request&, httplib::Response& res) {
       if (service.count() > 0) std::this_thread::sleep_for(service);
       res.status = 201;
       res.set_content("{}", "application/json");
     });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    // Connections queue from bind on; stop() needs the accept loop running.
-    while (!svr_.is_running()) std::this_thread::yield();
-  }
-  ~Server() {
-    svr_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-
- private:
-  httplib::Server svr_;
-  int port_ = 0;
-  std::thread thread_;
-};
+  });
+}
 
 std::string request(int, long) { return yb::bench::json_post("/x", "token", "{}"); }
 
@@ -55,7 +37,7 @@ std::string request(int, long) { return yb::bench::json_post("/x", "token", "{}"
 
 TEST_CASE("an open loop charges a server that falls behind for the wait; a closed loop cannot") {
   // One connection to a server that takes 20 ms an answer: at most 50 answers a second.
-  Server slow(std::chrono::milliseconds(20));
+  const auto slow = serve(std::chrono::milliseconds(20));
 
   const LoadResult closed = run_load("127.0.0.1", slow.port(), 1, 0.5, request, 201);
   CHECK(closed.bad == 0);
@@ -80,7 +62,7 @@ TEST_CASE("an open loop charges a server that falls behind for the wait; a close
 }
 
 TEST_CASE("an open loop a server keeps up with sends what fell due, when it fell due") {
-  Server fast(std::chrono::milliseconds(0));
+  const auto fast = serve(std::chrono::milliseconds(0));
   const LoadResult r = run_load("127.0.0.1", fast.port(), 4, 0.5, request, 201, {}, 400);
   CHECK(r.bad == 0);
   CHECK(r.first_bad.empty());
@@ -98,7 +80,7 @@ TEST_CASE("an open loop a server keeps up with sends what fell due, when it fell
 TEST_CASE("an open loop replaces a free connection the server closed, without an error") {
   // 8 connections taking turns at 4 requests a second: each stays free ~2 s, past the
   // server's 1 s keep-alive timeout, so the server closes them between requests.
-  Server s(std::chrono::milliseconds(0), /*keep_alive_s=*/1);
+  const auto s = serve(std::chrono::milliseconds(0), /*keep_alive_s=*/1);
   const LoadResult r = run_load("127.0.0.1", s.port(), 8, 3.0, request, 201, {}, 4);
   CHECK(r.bad == 0);
   CHECK(r.first_bad.empty());
@@ -108,7 +90,7 @@ TEST_CASE("an open loop replaces a free connection the server closed, without an
 }
 
 TEST_CASE("a warm-up is neither counted nor timed, in both loops") {
-  Server fast(std::chrono::milliseconds(0));
+  const auto fast = serve(std::chrono::milliseconds(0));
   int calls = 0;
   const yb::bench::Warmup warmup{0.3, [&] { ++calls; }};
   const LoadResult closed = run_load("127.0.0.1", fast.port(), 2, 0.3, request, 201, warmup);
