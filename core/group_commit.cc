@@ -34,8 +34,8 @@ struct GroupCommitWriter::Group {
   Event done;
 };
 
-Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db,
-                                                                    size_t max_batch) {
+Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db, size_t max_batch,
+                                                                    Linger linger) {
   auto conn = db.dedicated();
   if (!conn) return conn.take_error();
   auto cp = db.dedicated();
@@ -46,15 +46,15 @@ Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db
   if (auto s = (*conn)->exec("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -8192"); !s) {
     return s.take_error();
   }
-  std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch));
+  std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch, linger));
   w->checkpoint_conn_ = std::move(*cp);
   w->thread_ = std::thread([p = w.get()] { p->loop(); });
   w->checkpoint_thread_ = std::thread([p = w.get()] { p->checkpoint_loop(); });
   return w;
 }
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch)
-    : conn_(std::move(conn)), max_batch_(max_batch) {}
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch, Linger linger)
+    : conn_(std::move(conn)), max_batch_(max_batch), linger_(linger) {}
 
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
@@ -78,7 +78,9 @@ Status GroupCommitWriter::run(std::function<Status(Conn&)> job, Job kind) {
     g->queued_at.push_back(now);
     ++queued_;
   }
-  cv_.notify_one();
+  // The writer waits for a first job, or (lingering) for a batch of linger_.jobs: other jobs
+  // need not wake it.
+  if (at == 0 || at + 1 == linger_.jobs) cv_.notify_one();
   g->done.wait();
   return std::move(g->results[at]);
 }
@@ -222,6 +224,15 @@ void GroupCommitWriter::loop() {
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (linger_.jobs > 0 && !stopping_ && last_jobs_ > 1 && queue_.size() == 1 &&
+          queue_.front()->jobs.size() < linger_.jobs) {
+        const auto first = queue_.front()->queued_at.front();
+        if (first - last_answered_ < linger_.wait) {
+          cv_.wait_until(lk, first + linger_.wait, [&] {
+            return stopping_ || queue_.size() > 1 || queue_.front()->jobs.size() >= linger_.jobs;
+          });
+        }
+      }
       if (queue_.empty()) return;  // stopping and drained
       batch = std::move(queue_.front());
       queue_.pop_front();
@@ -241,6 +252,8 @@ void GroupCommitWriter::loop() {
       run_batch(*batch, /*savepoints=*/true);
     }
     const auto answered = std::chrono::steady_clock::now();
+    last_answered_ = answered;
+    last_jobs_ = batch->jobs.size();
     const uint64_t busy = ns_between(began, answered), cpu = thread_cpu_ns();
     {
       std::lock_guard lk(mu_);

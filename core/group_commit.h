@@ -37,8 +37,22 @@ namespace yb::db {
 
 class GroupCommitWriter {
  public:
+  // How long a small batch may wait for company while the writer is under load. Every batch
+  // costs the writer a commit (an fsync, ~1-2 ms, during which no job runs) and a rewrite of
+  // each table's and index's last page, whatever its size: at a few thousand answers a second
+  // in small batches the writer was busy ~90 % of the time, most of it on those fixed costs,
+  // and bursts queued behind it. So when the previous batch held more than one job and ended
+  // less than `wait` ago, a batch of fewer than `jobs` jobs waits until it has them or its
+  // first job has waited `wait`. A writer that is not under load (the previous batch a lone
+  // job, or long ago) never waits. jobs = 0 (the default, {}): never.
+  struct Linger {
+    size_t jobs;
+    std::chrono::microseconds wait;
+  };
+
   // REQUIRES: db outlives the writer.
-  static Result<std::unique_ptr<GroupCommitWriter>> start(Database& db, size_t max_batch = 256);
+  static Result<std::unique_ptr<GroupCommitWriter>> start(Database& db, size_t max_batch = 256,
+                                                          Linger linger = {});
   ~GroupCommitWriter();  // stop()s
 
   // Runs job in the next batch. A job returning an error is rolled back alone (its savepoint)
@@ -79,7 +93,7 @@ class GroupCommitWriter {
 
  private:
   struct Group;
-  GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch);
+  GroupCommitWriter(std::unique_ptr<Conn> conn, size_t max_batch, Linger linger);
   void loop();
   // Runs the batch in one transaction and commits; with savepoints, a failing job is undone
   // alone. Without, false if a job failed: the transaction is then rolled back, and every
@@ -93,6 +107,10 @@ class GroupCommitWriter {
   std::unique_ptr<Conn> conn_;
   std::unique_ptr<Conn> checkpoint_conn_;  // used only by checkpoint_thread_
   size_t max_batch_;
+  Linger linger_{};
+  // The writer thread's own: when the previous batch was answered, and how many jobs it held.
+  std::chrono::steady_clock::time_point last_answered_{};
+  size_t last_jobs_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable checkpoint_cv_;     // wakes only the checkpoint thread

@@ -111,6 +111,62 @@ struct Gate {
 };
 }  // namespace
 
+TEST_CASE("under load a small batch waits for company; a writer not under load never waits") {
+  test::TempDir dir;
+  auto d = db::Database::open(dir.file("a.db"), {});
+  REQUIRE(d.ok());
+  // A linger far longer than the test: a batch that waited it out would show in the clock.
+  using Clock = std::chrono::steady_clock;
+  auto started =
+      db::GroupCommitWriter::start(**d, 256, {.jobs = 4, .wait = std::chrono::seconds(10)});
+  REQUIRE(started.ok());
+  auto& w = **started;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+
+  // Not under load: the first batch, then a lone job right after a lone job, go at once.
+  const auto t0 = Clock::now();
+  REQUIRE(w.run([](db::Conn& c) { return insert_org(c, "first"); }).ok());
+  REQUIRE(w.run([](db::Conn& c) { return insert_org(c, "second"); }).ok());
+  CHECK(seconds_since(t0) < 5);
+  CHECK(w.stats().batches == 2);
+
+  // A batch of two (queued behind a held job) puts the writer under load.
+  Gate gate;
+  gate.hold(w);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 2; ++i) {
+    ts.emplace_back([&, i] {
+      CHECK(w.run([i](db::Conn& c) { return insert_org(c, "pair" + std::to_string(i)); }).ok());
+    });
+  }
+  gate.open(w, 2);
+  for (auto& t : ts) t.join();
+  ts.clear();
+  const auto before = w.stats();
+  CHECK(before.batches == 4);  // the two lone jobs, the held one, the pair
+
+  // Four jobs arriving one by one now wait for each other: one batch, and no 10 s wait.
+  const auto t1 = Clock::now();
+  for (int i = 0; i < 4; ++i) {
+    // The earlier ones stay queued while the writer waits (a writer that did not would have
+    // taken them: give up after 5 s, and the checks below fail).
+    while (w.stats().queued < static_cast<size_t>(i) && seconds_since(t1) < 5) {
+      std::this_thread::yield();
+    }
+    CHECK(w.stats().queued == static_cast<size_t>(i));
+    ts.emplace_back([&, i] {
+      CHECK(w.run([i](db::Conn& c) { return insert_org(c, "four" + std::to_string(i)); }).ok());
+    });
+  }
+  for (auto& t : ts) t.join();
+  CHECK(seconds_since(t1) < 5);
+  CHECK(w.stats().batches == before.batches + 1);
+  CHECK(w.stats().jobs == before.jobs + 4);
+  CHECK(count_orgs(**d) == 8);
+}
+
 TEST_CASE("repeatable jobs share a batch without savepoints, each run once when all succeed") {
   Fixture f;
   Gate gate;
