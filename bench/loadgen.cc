@@ -89,14 +89,9 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   uint64_t cpu_at_start = thread_cpu_ns();
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(static_cast<size_t>(clients));
-  // Sends the client's next request at once; only what the socket does not take is left for
-  // EPOLLOUT (two epoll_ctl calls and a wake-up fewer per request). Its latency counts from
-  // `since`. False on a send error.
-  auto start_next = [&](Conn& c, Clk::time_point since) {
-    c.out = make_request(c.id, c.n++);
-    c.started = since;
-    c.busy = true;
-    c.resent = false;
+  // Sends c.out at once; only what the socket does not take is left for EPOLLOUT (two
+  // epoll_ctl calls and a wake-up fewer per request). False on a send error.
+  auto send_out = [&](Conn& c) {
     const ssize_t w = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
     if (w < 0 && errno != EAGAIN) return false;
     c.sent = w > 0 ? static_cast<size_t>(w) : 0;
@@ -107,6 +102,23 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
       epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
     }
     return true;
+  };
+  // Sends the client's next request; its latency counts from `since`.
+  auto start_next = [&](Conn& c, Clk::time_point since) {
+    c.out = make_request(c.id, c.n++);
+    c.started = since;
+    c.busy = true;
+    c.resent = false;
+    return send_out(c);
+  };
+  // Opens c's connection and watches it; false (errno set) if it could not.
+  auto attach = [&](Conn& c) {
+    c.fd = connect_to(host, port);
+    if (c.fd < 0) return false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &c;
+    return epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev) == 0;
   };
   int open = 0;
   auto close_conn = [&](Conn& c) {
@@ -123,16 +135,13 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   for (int i = 0; i < clients; ++i) {
     Conn& c = conns[static_cast<size_t>(i)];
     c.id = i;
-    c.fd = connect_to(host, port);
-    if (c.fd < 0) {
+    if (!attach(c)) {
       r.bad++;
       if (r.first_bad.empty()) r.first_bad = std::string("connect: ") + std::strerror(errno);
+      if (c.fd >= 0) ::close(c.fd);
+      c.fd = -1;
       continue;
     }
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = &c;
-    epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
     open++;
   }
   auto t0 = Clk::now();
@@ -247,22 +256,10 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
         epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
         ::close(c.fd);
         r.reconnects++;
-        c.fd = connect_to(host, port);
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.ptr = &c;
-        if (c.fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev) == 0) {
+        if (attach(c)) {
           if (!c.busy) continue;
           c.resent = true;
-          const ssize_t w = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-          c.sent = w > 0 ? static_cast<size_t>(w) : 0;
-          if (w >= 0 || errno == EAGAIN) {
-            if (c.sent < c.out.size()) {
-              ev.events = EPOLLOUT | EPOLLIN;
-              epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
-            }
-            continue;
-          }
+          if (send_out(c)) continue;
         }
         r.bad++;
         if (r.first_bad.empty()) r.first_bad = std::string("reconnect: ") + std::strerror(errno);
