@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/threads.h"
 
 namespace yb::db {
 namespace {
@@ -48,8 +49,14 @@ Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db
   }
   std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch, linger));
   w->checkpoint_conn_ = std::move(*cp);
-  w->thread_ = std::thread([p = w.get()] { p->loop(); });
-  w->checkpoint_thread_ = std::thread([p = w.get()] { p->checkpoint_loop(); });
+  w->thread_ = std::thread([p = w.get()] {
+    name_this_thread("yb-writer");
+    p->loop();
+  });
+  w->checkpoint_thread_ = std::thread([p = w.get()] {
+    name_this_thread("yb-checkpoint");
+    p->checkpoint_loop();
+  });
   return w;
 }
 

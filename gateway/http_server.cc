@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/threads.h"
+
 namespace yb::gateway {
 namespace {
 
@@ -168,6 +170,52 @@ void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
   local_.known = true;
   ip = local_.ip;
   port = local_.port;
+}
+
+WorkerPool::WorkerPool(size_t threads, int nice) {
+  threads_.reserve(threads);
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice] {
+      name_this_thread("yb-http");
+      (void)lower_this_threads_priority(nice);
+      run();
+    });
+  }
+}
+
+WorkerPool::~WorkerPool() { shutdown(); }
+
+void WorkerPool::enqueue(std::function<void()> fn) {
+  {
+    std::lock_guard lk(mu_);
+    tasks_.push_back(std::move(fn));
+  }
+  cv_.notify_one();
+}
+
+void WorkerPool::shutdown() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void WorkerPool::run() {
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping, and nothing left to run
+      fn = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    fn();
+  }
 }
 
 bool HttpServer::process_and_close_socket(int sock) {

@@ -9,13 +9,19 @@
 // generator's included), 13 % less gateway CPU per submission.
 // Pipelined requests are kept and answered in order (httplib dropped what its stream had read
 // ahead). After a malformed request or a body that did not arrive in time the connection ends.
-// TLS connections keep httplib::SSLServer's own loop.
+// TLS connections keep httplib::SSLServer's own loop. Both serve from WorkerPool's threads.
 #pragma once
 
 #include <sys/types.h>
 
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -79,6 +85,26 @@ class ConnectionStream final : public httplib::Stream {
   mutable Address remote_, local_;
 
   ssize_t recv_some(char* dst, size_t n);
+};
+
+// The HTTP server's thread pool (in place of httplib::ThreadPool, which it follows: tasks in
+// arrival order, shutdown() runs the queued ones and joins). Its threads are named "yb-http"
+// and run `nice` steps below the database writer (core/threads.h), from their start.
+class WorkerPool final : public httplib::TaskQueue {
+ public:
+  WorkerPool(size_t threads, int nice);
+  ~WorkerPool() override;
+  void enqueue(std::function<void()> fn) override;
+  void shutdown() override;
+
+ private:
+  void run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  std::vector<std::thread> threads_;
 };
 
 class HttpServer final : public httplib::Server {

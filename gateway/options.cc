@@ -22,6 +22,8 @@ const std::vector<OptionSpec>& serve_options() {
       {"login-window", "900", "seconds over which failures count, and the lockout length"},
       {"db-pool", "4", "database connections for reads and small writes"},
       {"delivery-workers", "32", "threads sending deliveries to upstreams; 0 = no delivery here"},
+      {"worker-nice", "10",
+       "nice steps below the database writer for HTTP and delivery threads (0-19; 0 = equal)"},
       {"delivery-lease", "120", "seconds a claimed delivery stays claimed before it is retried"},
       {"log-level", "info", "trace, debug, info, warn, error or off"},
       {"tls-cert", "", "serve HTTPS with this PEM certificate chain (with --tls-key)"},

@@ -4,6 +4,7 @@
 
 #include "connectors/delivery/signing.h"
 #include "connectors/outbox/sheets.h"
+#include "core/threads.h"
 
 namespace yb::connectors {
 namespace {
@@ -95,9 +96,21 @@ void DeliveryEngine::start() {
   running_ = true;
   stopping_ = false;
   recorder_stop_ = recorder_done_ = false;
-  recorder_ = std::thread([this] { recorder_loop(); });
-  scheduler_ = std::thread([this] { scheduler_loop(); });
-  for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  recorder_ = std::thread([this] {
+    name_this_thread("yb-recorder");
+    recorder_loop();
+  });
+  scheduler_ = std::thread([this] {
+    name_this_thread("yb-scheduler");
+    scheduler_loop();
+  });
+  for (int i = 0; i < opts_.workers; ++i) {
+    workers_.emplace_back([this] {
+      name_this_thread("yb-deliver");
+      (void)lower_this_threads_priority(opts_.worker_nice);
+      worker_loop();
+    });
+  }
 }
 
 void DeliveryEngine::stop() {
