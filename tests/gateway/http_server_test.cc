@@ -2,7 +2,7 @@
 // leaves only when flushed and then whole; keep-alive, pipelined requests, "Expect:
 // 100-continue", large and streamed bodies, the keep-alive request limit, "Connection: close",
 // malformed requests, peers that stall while sending or stop reading, and stop() with idle
-// connections open.
+// connections open; and the worker pool its connections are served from.
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -13,9 +13,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "core/threads.h"
 #include "gateway/http_server.h"
 
 using yb::gateway::ConnectionStream;
@@ -385,4 +388,47 @@ TEST_CASE("stop() returns while idle keep-alive connections are open") {
   char b;
   CHECK(::recv(fd, &b, 1, 0) == 0);  // and the connection was closed
   ::close(fd);
+}
+
+TEST_CASE(
+    "the worker pool runs every task, queued ones too at shutdown, on named lowered threads") {
+  const int base = yb::this_threads_nice();
+  REQUIRE(base <= 15);
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::string> names;
+  std::vector<int> nices;
+  {
+    yb::gateway::WorkerPool pool(1, 4);
+    std::atomic<bool> release{false};
+    // The one thread is held by the first task while three more queue behind it.
+    pool.enqueue([&] {
+      while (!release.load()) std::this_thread::yield();
+      std::lock_guard lk(mu);
+      order.push_back(0);
+      names.push_back(yb::this_threads_name());
+      nices.push_back(yb::this_threads_nice());
+    });
+    for (int i = 1; i <= 3; ++i) {
+      pool.enqueue([&, i] {
+        std::lock_guard lk(mu);
+        order.push_back(i);
+      });
+    }
+    release = true;
+    pool.shutdown();  // runs what is queued, then joins
+    pool.shutdown();  // idempotent (the destructor calls it again too)
+  }
+  CHECK(order == std::vector<int>{0, 1, 2, 3});
+  CHECK(names == std::vector<std::string>{"yb-http"});
+  CHECK(nices == std::vector<int>{base + 4});
+  CHECK(yb::this_threads_nice() == base);  // the creating thread keeps its priority
+
+  // Many threads: every task runs exactly once.
+  std::atomic<int> ran{0};
+  {
+    yb::gateway::WorkerPool pool(8, 0);
+    for (int i = 0; i < 1000; ++i) pool.enqueue([&] { ran.fetch_add(1); });
+  }
+  CHECK(ran.load() == 1000);
 }
