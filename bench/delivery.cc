@@ -89,10 +89,10 @@ int main(int argc, char** argv) {
                      "path of the mock-upstream binary")(
       "submissions", po::value<int>()->default_value(25000), "answers to submit (x4 deliveries)")(
       "workers", po::value<int>()->default_value(32), "delivery worker threads")(
-      "worker-nice", po::value<int>(),
-      "nice steps below the writer for the delivery and server threads (default: the "
-      "gateway's, --worker-nice)")("concurrency", po::value<int>()->default_value(8),
-                                   "per-connector concurrency")(
+      "writer-priority", po::value<int>(),
+      "nice steps the database writer runs above the other threads (default: the gateway's, "
+      "--writer-priority)")("concurrency", po::value<int>()->default_value(8),
+                            "per-connector concurrency")(
       "min-rate", po::value<double>()->default_value(0), "exit 1 below this many deliveries/s")(
       "max-rss-mb", po::value<long>()->default_value(0),
       "exit 1 if the peak RSS exceeds this many MB (0: no limit)")("help", "show this help");
@@ -135,9 +135,7 @@ int main(int argc, char** argv) {
   cfg.admin_password = "bench-Admin-2026";
   cfg.demo_password = "bench-Demo-2026";
   cfg.engine.workers = vm["workers"].as<int>();
-  if (vm.count("worker-nice")) {
-    cfg.engine.worker_nice = cfg.server.worker_nice = vm["worker-nice"].as<int>();
-  }
+  if (vm.count("writer-priority")) cfg.writer_priority = vm["writer-priority"].as<int>();
   cfg.engine.queue_per_connector = 512;
   cfg.accounts.hash_cost = crypto::HashCost::kMin;
   auto log =

@@ -48,10 +48,11 @@ int main(int argc, char** argv) {
       "open loop: submissions per second offered in all, Poisson arrivals, latency counted "
       "from when each fell due (0: closed loop, as fast as the answers come)")(
       "threads", po::value<int>()->default_value(96), "server worker threads (in-process)")(
-      "worker-nice", po::value<int>(),
-      "nice steps below the writer for the server's threads (in-process; default: the "
-      "gateway's, --worker-nice)")("min-rps", po::value<double>()->default_value(0),
-                                   "exit 1 below this rate (smoke runs)")("help", "show this help");
+      "writer-priority", po::value<int>(),
+      "nice steps the database writer runs above the other threads (in-process; default: the "
+      "gateway's, --writer-priority)")("min-rps", po::value<double>()->default_value(0),
+                                       "exit 1 below this rate (smoke runs)")("help",
+                                                                              "show this help");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
     cfg.db_path = (dir / "bench.db").string();
     cfg.server.port = 0;
     cfg.server.threads = vm["threads"].as<int>();
-    if (vm.count("worker-nice")) cfg.server.worker_nice = vm["worker-nice"].as<int>();
+    if (vm.count("writer-priority")) cfg.writer_priority = vm["writer-priority"].as<int>();
     // The clients keep their connections for the whole run; the default limit of 1,000
     // requests a connection would close them mid-run above 6,400/s (run a gateway given with
     // --url with --keep-alive-max raised alike).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <vector>
 
 #include "core/clock.h"
@@ -36,7 +37,8 @@ struct GroupCommitWriter::Group {
 };
 
 Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db, size_t max_batch,
-                                                                    Linger linger) {
+                                                                    Linger linger,
+                                                                    int raise_priority) {
   auto conn = db.dedicated();
   if (!conn) return conn.take_error();
   auto cp = db.dedicated();
@@ -49,10 +51,15 @@ Result<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::start(Database& db
   }
   std::unique_ptr<GroupCommitWriter> w(new GroupCommitWriter(std::move(*conn), max_batch, linger));
   w->checkpoint_conn_ = std::move(*cp);
-  w->thread_ = std::thread([p = w.get()] {
+  std::promise<bool> raised;
+  auto started = raised.get_future();
+  // The thread owns the promise, so nothing it touches is freed while it sets it.
+  w->thread_ = std::thread([p = w.get(), raise_priority, raised = std::move(raised)]() mutable {
     name_this_thread("yb-writer");
+    raised.set_value(raise_priority > 0 && change_this_threads_priority(raise_priority));
     p->loop();
   });
+  w->priority_raised_ = started.get();
   w->checkpoint_thread_ = std::thread([p = w.get()] {
     name_this_thread("yb-checkpoint");
     p->checkpoint_loop();

@@ -50,9 +50,11 @@ class GroupCommitWriter {
     std::chrono::microseconds wait;
   };
 
-  // REQUIRES: db outlives the writer.
+  // REQUIRES: db outlives the writer. The writer thread runs `raise_priority` nice steps
+  // above the thread that starts it, where the system allows (core/threads.h; 0: the same).
   static Result<std::unique_ptr<GroupCommitWriter>> start(Database& db, size_t max_batch = 256,
-                                                          Linger linger = {});
+                                                          Linger linger = {},
+                                                          int raise_priority = 0);
   ~GroupCommitWriter();  // stop()s
 
   // Runs job in the next batch. A job returning an error is rolled back alone (its savepoint)
@@ -60,6 +62,10 @@ class GroupCommitWriter {
   // every job of the batch gets the error. After stop(): kUnavailable.
   enum class Job { kOnce, kRepeatable };
   Status run(std::function<Status(Conn&)> job, Job kind = Job::kOnce);
+
+  // Whether the writer thread runs at the raised priority start() asked for (false when the
+  // system refused: no CAP_SYS_NICE). Known once the thread has started.
+  bool priority_raised() const { return priority_raised_.load(); }
 
   // Stops accepting jobs, finishes the queued ones, joins the thread. Idempotent.
   void stop();
@@ -121,6 +127,7 @@ class GroupCommitWriter {
   std::thread thread_;
   std::thread checkpoint_thread_;
   std::atomic<bool> catch_up_{false};  // a checkpoint pass ended: the writer copies the rest
+  std::atomic<bool> priority_raised_{false};
 };
 
 }  // namespace yb::db

@@ -31,9 +31,9 @@ int this_threads_nice() {
   return errno == 0 ? n : 0;
 }
 
-bool lower_this_threads_priority(int steps) {
-  if (steps <= 0) return true;
-  const int target = std::min(19, this_threads_nice() + steps);
+bool change_this_threads_priority(int steps) {
+  if (steps == 0) return true;
+  const int target = std::clamp(this_threads_nice() - steps, -20, 19);
   return setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), target) == 0;
 }
 

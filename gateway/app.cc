@@ -17,9 +17,16 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& cfg, const Clock& cloc
   // offered 4,000 answers/s, p99 12.7-16.7 against 15.5-28.3 ms, the writer busy 67-77 %
   // against 87-90 %.
   auto writer = db::GroupCommitWriter::start(*a->db_, /*max_batch=*/256,
-                                             {.jobs = 24, .wait = std::chrono::milliseconds(2)});
+                                             {.jobs = 24, .wait = std::chrono::milliseconds(2)},
+                                             cfg.writer_priority);
   if (!writer) return writer.take_error();
   a->writer_ = std::move(*writer);
+  if (cfg.writer_priority > 0 && !a->writer_->priority_raised()) {
+    log->warn(
+        "the database writer runs at the process's priority: raising it {} steps needs "
+        "CAP_SYS_NICE (root, or LimitNICE= in a systemd unit); see --writer-priority",
+        cfg.writer_priority);
+  }
   a->accounts_ = std::make_unique<admin::Accounts>(*a->db_, clock, cfg.accounts);
   a->audit_ = std::make_unique<admin::AuditLog>(*a->db_, *a->writer_, clock);
   a->users_ = std::make_unique<admin::UserAdmin>(*a->db_, *a->accounts_, *a->audit_);

@@ -42,6 +42,7 @@ struct AppConfig {
   std::string admin_password;          // for the first-start admin; empty = generate
   std::string demo_password;           // for demo users; empty = generate
   int64_t audit_retention_days = 190;  // audit records older than this are pruned at start
+  int writer_priority = 10;  // nice steps the database writer runs above the rest (threads.h)
 };
 
 class App {

@@ -172,12 +172,11 @@ void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
   port = local_.port;
 }
 
-WorkerPool::WorkerPool(size_t threads, int nice) {
+WorkerPool::WorkerPool(size_t threads) {
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, nice] {
+    threads_.emplace_back([this] {
       name_this_thread("yb-http");
-      (void)lower_this_threads_priority(nice);
       run();
     });
   }

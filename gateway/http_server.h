@@ -89,10 +89,10 @@ class ConnectionStream final : public httplib::Stream {
 
 // The HTTP server's thread pool (in place of httplib::ThreadPool, which it follows: tasks in
 // arrival order, shutdown() runs the queued ones and joins). Its threads are named "yb-http"
-// and run `nice` steps below the database writer (core/threads.h), from their start.
+// (core/threads.h), as `top -H` shows them.
 class WorkerPool final : public httplib::TaskQueue {
  public:
-  WorkerPool(size_t threads, int nice);
+  explicit WorkerPool(size_t threads);
   ~WorkerPool() override;
   void enqueue(std::function<void()> fn) override;
   void shutdown() override;

@@ -174,8 +174,7 @@ int serve(int argc, char** argv) {
   cfg.engine.workers = static_cast<int>(int_option(vm, "delivery-workers", 0, 256));
   cfg.deliver = cfg.engine.workers > 0;
   cfg.engine.lease_ms = int_option(vm, "delivery-lease", 10, 86400) * 1000;
-  cfg.server.worker_nice = static_cast<int>(int_option(vm, "worker-nice", 0, 19));
-  cfg.engine.worker_nice = cfg.server.worker_nice;
+  cfg.writer_priority = static_cast<int>(int_option(vm, "writer-priority", 0, 20));
   cfg.demo = vm["demo"].as<bool>();
   // The demo lets test and accessibility tools inject <script> elements (docs/api.md, web pages).
   cfg.server.web_allow_injected_scripts = cfg.demo;

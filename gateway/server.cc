@@ -333,8 +333,8 @@ Server::Server(Services services, ServerOptions opts)
   h.set_write_timeout(o.write_timeout_s, 0);
   h.set_keep_alive_timeout(o.keep_alive_timeout_s);
   h.set_keep_alive_max_count(static_cast<size_t>(o.keep_alive_max_requests));
-  h.new_task_queue = [threads = o.threads, nice = o.worker_nice]() -> httplib::TaskQueue* {
-    return new WorkerPool(static_cast<size_t>(threads), nice);
+  h.new_task_queue = [threads = o.threads]() -> httplib::TaskQueue* {
+    return new WorkerPool(static_cast<size_t>(threads));
   };
   // Remember the listening socket so bind() can raise the compiled-in backlog of 5.
   h.set_socket_options([impl = impl_.get()](int fd) {

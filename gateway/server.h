@@ -32,9 +32,6 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                  // 0 = any free port
   int threads = 64;                 // worker threads; each keep-alive connection holds one
-  // How many nice steps below the database writer the worker threads run (core/threads.h);
-  // 0 = the same priority.
-  int worker_nice = 10;
   size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
   int max_json_depth = 32;          // deeper JSON gets 400; reading stops at that depth
   int read_timeout_s = 10;

@@ -107,7 +107,6 @@ void DeliveryEngine::start() {
   for (int i = 0; i < opts_.workers; ++i) {
     workers_.emplace_back([this] {
       name_this_thread("yb-deliver");
-      (void)lower_this_threads_priority(opts_.worker_nice);
       worker_loop();
     });
   }

@@ -31,7 +31,6 @@ namespace yb::connectors {
 
 struct EngineOptions {
   int workers = 32;                    // sender threads shared by all connectors
-  int worker_nice = 10;                // nice steps below the writer (core/threads.h)
   int queue_per_connector = 128;       // claimed-but-unsent deliveries held per connector
   int64_t lease_ms = 120'000;          // a claim not finished by then is claimed again
   int64_t poll_ms = 200;               // idle wait between claim rounds (wake() cuts it short)

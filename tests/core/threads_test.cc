@@ -1,15 +1,19 @@
-// core/threads.h: thread names as the kernel reports them, and a thread lowering its own CPU
-// priority relative to where it started, without touching other threads.
+// core/threads.h: thread names as the kernel reports them, and a thread moving its own CPU
+// priority relative to where it started, without touching other threads. Raising takes
+// CAP_SYS_NICE: as root (CI) it is checked to work, otherwise to be refused without a change.
 #include <doctest/doctest.h>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "core/db.h"
+#include "core/group_commit.h"
 #include "core/threads.h"
 
 namespace {
@@ -45,20 +49,20 @@ TEST_CASE("a named thread shows its name in /proc, cut to the kernel's 15 bytes"
   }).join();
 }
 
-TEST_CASE("a thread lowers its own priority by steps from where it was, at most to nice 19") {
+TEST_CASE("a thread moves its own priority by steps from where it is, within -20..19") {
   const int base = yb::this_threads_nice();
   const pid_t main_tid = gettid();
-  REQUIRE(base <= 12);  // room for the steps below (a test run under `nice -n 19` cannot tell)
+  REQUIRE(base <= 12);  // room for the steps below (a run under `nice -n 19` cannot tell)
   std::thread([&] {
     CHECK(yb::this_threads_nice() == base);  // inherited from its creator
-    CHECK(yb::lower_this_threads_priority(0));
+    CHECK(yb::change_this_threads_priority(0));
     CHECK(kernel_nice(gettid()) == base);  // no steps, no change
-    CHECK(yb::lower_this_threads_priority(3));
+    CHECK(yb::change_this_threads_priority(-3));
     CHECK(kernel_nice(gettid()) == base + 3);
     CHECK(yb::this_threads_nice() == base + 3);
-    CHECK(yb::lower_this_threads_priority(4));  // from where it now is
+    CHECK(yb::change_this_threads_priority(-4));  // from where it now is
     CHECK(kernel_nice(gettid()) == base + 7);
-    CHECK(yb::lower_this_threads_priority(40));
+    CHECK(yb::change_this_threads_priority(-40));
     CHECK(kernel_nice(gettid()) == 19);
     // Only this thread: the one that started it keeps its priority.
     CHECK(kernel_nice(main_tid) == base);
@@ -66,4 +70,49 @@ TEST_CASE("a thread lowers its own priority by steps from where it was, at most 
   CHECK(yb::this_threads_nice() == base);
   // A thread started later starts from its creator's priority again, not from 19.
   std::thread([&] { CHECK(kernel_nice(gettid()) == base); }).join();
+
+  // Raising: allowed with CAP_SYS_NICE (root), refused without it, and then nothing changes.
+  std::thread([&] {
+    const bool raised = yb::change_this_threads_priority(5);
+    if (geteuid() == 0) {
+      CHECK(raised);
+      CHECK(kernel_nice(gettid()) == std::max(-20, base - 5));
+      CHECK(yb::change_this_threads_priority(40));
+      CHECK(kernel_nice(gettid()) == -20);
+    } else if (!raised) {
+      CHECK(kernel_nice(gettid()) == base);
+    }
+  }).join();
+}
+
+TEST_CASE("the database writer runs raise_priority steps above its starter, where allowed") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("yb-threads-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = yb::db::Database::open((dir / "t.db").string(), {});
+    REQUIRE(db);
+    auto w = yb::db::GroupCommitWriter::start(**db, 256, {}, 4);
+    REQUIRE(w);
+    // The writer's thread id, from inside a job.
+    pid_t writer_tid = 0;
+    REQUIRE((*w)->run([&](yb::db::Conn&) -> yb::Status {
+      writer_tid = gettid();
+      return yb::ok_status();
+    }));
+    CHECK(kernel_name(writer_tid) == "yb-writer");
+    const int base = yb::this_threads_nice();
+    if (geteuid() == 0) {
+      CHECK((*w)->priority_raised());
+      CHECK(kernel_nice(writer_tid) == std::max(-20, base - 4));
+    } else {
+      CHECK(kernel_nice(writer_tid) == ((*w)->priority_raised() ? base - 4 : base));
+    }
+    auto same = yb::db::GroupCommitWriter::start(**db, 256, {}, 0);  // 0: not raised
+    REQUIRE(same);
+    CHECK_FALSE((*same)->priority_raised());
+    (*same)->stop();
+    (*w)->stop();
+  }
+  std::filesystem::remove_all(dir);
 }
