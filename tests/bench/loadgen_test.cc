@@ -11,7 +11,7 @@
 #include <httplib.h>
 
 #include "bench/loadgen.h"
-#include "tests/connectors/delivery/test_server.h"
+#include "tests/support/test_server.h"
 
 using yb::bench::LoadResult;
 using yb::bench::run_load;

@@ -11,8 +11,8 @@
 
 #include "admin/demo.h"
 #include "forms/id_number.h"
-#include "tests/connectors/delivery/test_server.h"
 #include "tests/support/test_gateway.h"
+#include "tests/support/test_server.h"
 
 using namespace yb;
 using Json = nlohmann::json;

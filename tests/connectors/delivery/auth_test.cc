@@ -7,7 +7,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "tests/connectors/delivery/test_server.h"
+#include "tests/support/test_server.h"
 
 namespace yb::connectors {
 namespace {

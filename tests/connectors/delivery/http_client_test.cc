@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "connectors/http.h"
-#include "tests/connectors/delivery/test_server.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_server.h"
 
 namespace yb::connectors {
 namespace {
