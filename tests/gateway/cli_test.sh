@@ -60,16 +60,17 @@ ctok=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/sessions" -H 'Content-Typ
 # without it the writer stays at the process's priority and a warning says why.
 # prints "<name> <nice>" per thread of process $1 (names here hold no spaces)
 threads_of() { for t in /proc/$1/task/*; do echo "$(cat "$t/comm") $(awk '{print $19}' "$t/stat")"; done; }
-check_threads() {  # pid, writer priority, http threads, delivery threads, its stderr
+check_threads() {  # pid, writer priority, http threads, delivery threads, its stderr, its uid
+  local uid=${6:-$(id -u)}
   local base; base=$(awk '{print $19}' /proc/$1/stat)
   threads_of "$1" >"$tmp/threads"
   [ "$(grep -c '^yb-http ' "$tmp/threads")" = "$3" ] && ok || bad "not $3 yb-http threads: $(sort "$tmp/threads" | uniq -c)"
   [ "$(grep -c '^yb-deliver ' "$tmp/threads")" = "$4" ] && ok || bad "not $4 yb-deliver threads: $(sort "$tmp/threads" | uniq -c)"
   grep -E '^yb-(http|deliver|checkpoint|recorder|scheduler) ' "$tmp/threads" | grep -qv " $base\$" && bad "a thread not at the process's nice $base: $(sort "$tmp/threads" | uniq -c)" || ok
   local want=$base
-  if [ "$(id -u)" = 0 ]; then want=$((base - $2)); [ "$want" -lt -20 ] && want=-20; fi
+  if [ "$uid" = 0 ]; then want=$((base - $2)); [ "$want" -lt -20 ] && want=-20; fi
   grep -qx "yb-writer $want" "$tmp/threads" && ok || bad "writer not at nice $want: $(sort "$tmp/threads" | uniq -c)"
-  if [ "$(id -u)" = 0 ]; then grep -q 'CAP_SYS_NICE' "$5" && bad "warned about priority as root" || ok
+  if [ "$uid" = 0 ]; then grep -q 'CAP_SYS_NICE' "$5" && bad "warned about priority as root" || ok
   else grep -q 'CAP_SYS_NICE' "$5" && ok || bad "no warning that the writer could not be raised"; fi
 }
 check_threads $pid 10 8 32 "$tmp/serve.err"
@@ -89,6 +90,23 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null &
 grep -q 'shown only now' "$tmp/serve2.out" && bad "second start printed a password" || ok
 check_threads $pid 3 8 2 "$tmp/serve2.out"
 kill -INT $pid; wait $pid; pid=
+# Run as root (as CI is), the unprivileged start too: the same binary as `nobody`, with no
+# capabilities, where that user can reach the binary (a clone under /root it cannot).
+as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && "${as_nobody[@]}" test -x "$bin"; then
+  chmod 755 "$tmp"; mkdir "$tmp/nobody"; chown nobody:nogroup "$tmp/nobody"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  YIBIAO_ADMIN_PASSWORD=cli-Nobody-pass-1 "${as_nobody[@]}" "$bin" serve --db "$tmp/nobody/n.db" \
+    --listen "127.0.0.1:$port" --threads 8 >"$tmp/serve3.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && ok || bad "serve as nobody did not come up: $(tail -5 "$tmp/serve3.out")"
+  [ "$(awk '/^Uid:/{print $2}' /proc/$pid/status)" != 0 ] && ok || bad "the unprivileged start ran as root"
+  check_threads $pid 10 8 32 "$tmp/serve3.out" "$(awk '/^Uid:/{print $2}' /proc/$pid/status)"
+  kill -INT $pid; wait $pid; pid=
+else
+  echo "note: the unprivileged start is not checked (not root, no setpriv, or nobody cannot reach $bin)"
+fi
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]
