@@ -195,6 +195,9 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
   if (open_loop) next_due += draw_gap();
   std::vector<epoll_event> evs(static_cast<size_t>(std::max(clients, 1)));
   char buf[65536];
+  // epoll_pwait2 (nanosecond timeouts) came with Linux 5.11; where it is missing (an older
+  // kernel, or valgrind, which does not know the call) epoll_wait's milliseconds, rounded up.
+  bool nanosecond_waits = true;
   while (open > 0) {
     // The open loop wakes when the next request falls due (nanoseconds: at 5,000/s they are
     // 0.2 ms apart); both wake at least every 100 ms to notice the deadline.
@@ -205,7 +208,14 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
     }
     const timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
                       static_cast<long>(wait.count() % 1'000'000'000)};
-    const int n = epoll_pwait2(ep, evs.data(), static_cast<int>(evs.size()), &ts, nullptr);
+    int n = nanosecond_waits
+                ? epoll_pwait2(ep, evs.data(), static_cast<int>(evs.size()), &ts, nullptr)
+                : -1;
+    if (n < 0 && nanosecond_waits && errno == ENOSYS) nanosecond_waits = false;
+    if (!nanosecond_waits) {
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+      n = epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), static_cast<int>(ms));
+    }
     const auto now = Clk::now();
     if (!measuring && now >= measure_from) {
       measuring = true;
