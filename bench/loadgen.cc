@@ -208,10 +208,11 @@ LoadResult run_load(const std::string& host, int port, int clients, double secon
     }
     const timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
                       static_cast<long>(wait.count() % 1'000'000'000)};
-    int n = nanosecond_waits
-                ? epoll_pwait2(ep, evs.data(), static_cast<int>(evs.size()), &ts, nullptr)
-                : -1;
-    if (n < 0 && nanosecond_waits && errno == ENOSYS) nanosecond_waits = false;
+    int n = -1;
+    if (nanosecond_waits) {
+      n = epoll_pwait2(ep, evs.data(), static_cast<int>(evs.size()), &ts, nullptr);
+      if (n < 0 && errno == ENOSYS) nanosecond_waits = false;
+    }
     if (!nanosecond_waits) {
       const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
       n = epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), static_cast<int>(ms));

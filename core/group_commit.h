@@ -64,8 +64,8 @@ class GroupCommitWriter {
   Status run(std::function<Status(Conn&)> job, Job kind = Job::kOnce);
 
   // Whether the writer thread runs at the raised priority start() asked for (false when the
-  // system refused: no CAP_SYS_NICE). Known once the thread has started.
-  bool priority_raised() const { return priority_raised_.load(); }
+  // system refused: no CAP_SYS_NICE). Set before start() returns.
+  bool priority_raised() const { return priority_raised_; }
 
   // Stops accepting jobs, finishes the queued ones, joins the thread. Idempotent.
   void stop();
@@ -127,7 +127,7 @@ class GroupCommitWriter {
   std::thread thread_;
   std::thread checkpoint_thread_;
   std::atomic<bool> catch_up_{false};  // a checkpoint pass ended: the writer copies the rest
-  std::atomic<bool> priority_raised_{false};
+  bool priority_raised_ = false;       // written once, by start()
 };
 
 }  // namespace yb::db

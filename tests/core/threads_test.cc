@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -15,6 +14,7 @@
 #include "core/db.h"
 #include "core/group_commit.h"
 #include "core/threads.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -86,11 +86,9 @@ TEST_CASE("a thread moves its own priority by steps from where it is, within -20
 }
 
 TEST_CASE("the database writer runs raise_priority steps above its starter, where allowed") {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("yb-threads-test-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  yb::test::TempDir dir;
   {
-    auto db = yb::db::Database::open((dir / "t.db").string(), {});
+    auto db = yb::db::Database::open(dir.file("t.db"), {});
     REQUIRE(db);
     auto w = yb::db::GroupCommitWriter::start(**db, 256, {}, 4);
     REQUIRE(w);
@@ -114,5 +112,4 @@ TEST_CASE("the database writer runs raise_priority steps above its starter, wher
     (*same)->stop();
     (*w)->stop();
   }
-  std::filesystem::remove_all(dir);
 }
