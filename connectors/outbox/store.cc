@@ -48,11 +48,16 @@ Result<Snapshot> ConnectorStore::snapshot() {
   {
     std::lock_guard lk(mu_);
     if (snapshot_ && now - loaded_at_ms_ < kTtlMs) return snapshot_;
+    // Only past its time (no change here since): one caller reloads, the others go on with
+    // the snapshot they have rather than all parsing every config at once.
+    if (snapshot_ && loaded_at_ms_ >= 0 && reloading_) return snapshot_;
+    reloading_ = true;
     gen = generation_;
   }
   auto s = load();
-  if (!s) return s;
   std::lock_guard lk(mu_);
+  reloading_ = false;
+  if (!s) return s;
   if (gen == generation_) {
     snapshot_ = *s;
     loaded_at_ms_ = now;

@@ -34,7 +34,8 @@ class ConnectorStore {
                  const Clock& clock);
 
   // Every connector, ordered by id. Cached; a change here refreshes it at once, changes by
-  // other gateways sharing the database are seen within kTtlMs.
+  // other gateways sharing the database are seen within kTtlMs (while one caller reloads a
+  // snapshot past its time, the others are given the one it replaces).
   Result<Snapshot> snapshot();
   Result<ConnectorEntry> get(const std::string& id);
 
@@ -63,6 +64,7 @@ class ConnectorStore {
   // Bumped by every change; a load that began before a change is returned but not cached,
   // so a pause, resume, new config or secret is never hidden behind a stale snapshot.
   uint64_t generation_ = 0;  // GUARDED_BY(mu_)
+  bool reloading_ = false;   // GUARDED_BY(mu_): a caller is reloading a snapshot past its time
   // Secrets read on every send are cached for kTtlMs; put_secret() clears the cache.
   std::map<std::string, std::pair<std::optional<std::string>, int64_t>>
       secrets_;  // GUARDED_BY(mu_)
