@@ -747,6 +747,30 @@ class Parser {
 // ---------------------------------------------------------------------------------------
 // Applying
 
+// A rule's value while it is worked out: the source value, a constant or a code table's entry
+// as it is (borrowed from the answer or the mapping, which outlive the rendering), or a value
+// made here. Absent when the rule gives nothing.
+class Val {
+ public:
+  Val() = default;
+  explicit Val(Json j) : own_(std::move(j)) {}
+  static Val ref(const Json& j) {
+    Val v;
+    v.ref_ = &j;
+    return v;
+  }
+  explicit operator bool() const { return ref_ != nullptr || own_.has_value(); }
+  const Json& operator*() const { return ref_ ? *ref_ : *own_; }
+  const Json* operator->() const { return &**this; }
+  const Json* borrowed() const { return ref_; }
+  // The value to keep (a copy when it is borrowed). REQUIRES: present.
+  Json take() && { return ref_ ? *ref_ : std::move(*own_); }
+
+ private:
+  const Json* ref_ = nullptr;
+  std::optional<Json> own_;
+};
+
 class Applier {
  public:
   Applier(const Json& values, const std::string& today) : values_(values), today_(today) {
@@ -774,7 +798,7 @@ class Applier {
     Json out = Json::object();
     for (const auto& rp : rules) {
       const MappingRule& r = *rp;
-      std::optional<Json> v = output(r, item, item_path);
+      Val v = output(r, item, item_path);
       if (!v) continue;
       Json* node = &out;
       for (size_t i = 0; i + 1 < r.to_path.size(); ++i) {
@@ -782,7 +806,7 @@ class Applier {
         if (!next.is_object()) next = Json::object();
         node = &next;
       }
-      (*node)[r.to_path.back()] = std::move(*v);
+      (*node)[r.to_path.back()] = std::move(v).take();
     }
     return out;
   }
@@ -798,12 +822,12 @@ class Applier {
     for (size_t i = 0; i < rules.size(); ++i) {
       const MappingRule& r = *rules[i];
       if (r.when_expr && !condition(r, nullptr)) continue;
-      if (const Json* src = copies_source(r) ? lookup(r.from, r.from_local, nullptr) : nullptr) {
-        if (!(r.omit_empty && is_empty_value(*src))) outs[i] = src;
-        continue;
-      }
-      if (auto v = settle(r, value(r, nullptr, ""))) {
-        owned.push_back(std::move(*v));
+      Val v = settle(r, value(r, nullptr, ""));
+      if (!v) continue;
+      if (const Json* b = v.borrowed()) {
+        outs[i] = b;
+      } else {
+        owned.push_back(std::move(v).take());
         outs[i] = &owned.back();
       }
     }
@@ -816,27 +840,20 @@ class Applier {
 
  private:
   // What a rule puts under its target, or nullopt when it leaves the target out.
-  std::optional<Json> output(const MappingRule& r, const Json* item, const std::string& item_path) {
-    if (r.when_expr && !condition(r, item)) return std::nullopt;
+  Val output(const MappingRule& r, const Json* item, const std::string& item_path) {
+    if (r.when_expr && !condition(r, item)) return Val();
     return settle(r, value(r, item, item_path));
   }
 
   // A rule's value as it goes under the target: null for a missing one the rule keeps, nothing
   // for an empty one it omits.
-  static std::optional<Json> settle(const MappingRule& r, std::optional<Json> v) {
+  static Val settle(const MappingRule& r, Val v) {
     if (!v) {
-      if (r.omit_empty) return std::nullopt;
-      v = Json(nullptr);
+      if (r.omit_empty) return Val();
+      return Val(Json(nullptr));
     }
-    if (r.omit_empty && is_empty_value(*v)) return std::nullopt;
+    if (r.omit_empty && is_empty_value(*v)) return Val();
     return v;
-  }
-
-  // A `from` rule with no transform: its value is the source's, as it is.
-  static bool copies_source(const MappingRule& r) {
-    return r.source == Source::kFrom && r.derive == Derive::kNone && r.each.empty() &&
-           !r.has_codes && !r.multiply && !r.decimals && r.date.empty() && !r.join &&
-           r.as == As::kNone;
   }
 
   // An object apply() would have created: one with at least one value beneath it.
@@ -892,16 +909,16 @@ class Applier {
     return res.value();
   }
 
-  // The raw source value, or nullopt when missing.
-  std::optional<Json> raw(const MappingRule& r, const Json* item, const std::string& item_path) {
+  // The raw source value, absent when missing.
+  Val raw(const MappingRule& r, const Json* item, const std::string& item_path) {
     switch (r.source) {
       case Source::kFrom: {
         const Json* v = lookup(r.from, r.from_local, item);
-        if (!v) return std::nullopt;
-        return *v;
+        if (!v) return Val();
+        return Val::ref(*v);
       }
       case Source::kConst:
-        return r.constant;
+        return Val::ref(r.constant);
       case Source::kTemplate: {
         std::string s;
         bool any_ref = false, any_value = false;
@@ -916,8 +933,8 @@ class Applier {
             s += to_text(*v);
           }
         }
-        if (any_ref && !any_value) return std::nullopt;
-        return s;
+        if (any_ref && !any_value) return Val();
+        return Val(Json(std::move(s)));
       }
       case Source::kConcat: {
         std::string s;
@@ -929,22 +946,22 @@ class Applier {
           s += to_text(*v);
           any = true;
         }
-        if (!any) return std::nullopt;
-        return s;
+        if (!any) return Val();
+        return Val(Json(std::move(s)));
       }
     }
-    return std::nullopt;
+    return Val();
   }
 
   // `spath()` gives the source's path, for error messages.
   template <class PathFn>
-  Json map_code(const MappingRule& r, const Json& v, const PathFn& spath, bool* ok) {
+  Val map_code(const MappingRule& r, const Json& v, const PathFn& spath, bool* ok) {
     const auto key = code_key(v);
     if (key) {
       auto it = r.codes.find(*key);
-      if (it != r.codes.end()) return it->second;
+      if (it != r.codes.end()) return Val::ref(it->second);
     }
-    if (r.codes_star) return *r.codes_star;
+    if (r.codes_star) return Val::ref(*r.codes_star);
     const std::string shown = key ? *key : v.dump();
     err(spath(), "unmapped_code",
         "字段“" + spath() + "”的代码“" + shown + "”在连接器代码表（目标 " + r.to +
@@ -953,19 +970,19 @@ class Applier {
             "\" has no entry in the code table for \"" + r.to +
             "\"; add it to the mapping's codes");
     *ok = false;
-    return nullptr;
+    return Val();
   }
 
-  // The final value of a rule or part, or nullopt when missing (or after an error).
-  std::optional<Json> value(const MappingRule& r, const Json* item, const std::string& item_path) {
+  // The final value of a rule or part, absent when missing (or after an error).
+  Val value(const MappingRule& r, const Json* item, const std::string& item_path) {
     // The source's path is only for error messages: built when the first one is written.
     std::string spath_text;
     auto spath = [&]() -> const std::string& {
       if (spath_text.empty()) spath_text = source_path(r, item_path);
       return spath_text;
     };
-    std::optional<Json> v = raw(r, item, item_path);
-    if (!v) return r.def;
+    Val v = raw(r, item, item_path);
+    if (!v) return r.def ? Val::ref(*r.def) : Val();
 
     if (r.derive != Derive::kNone) {
       const std::string s = v->is_string() ? v->get<std::string>() : "";
@@ -973,20 +990,20 @@ class Applier {
       if (!id.id) {
         err(spath(), "derive_failed", "无法从“" + spath() + "”推算（不是有效的身份证号）",
             "Cannot derive a value from \"" + spath() + "\" (not a valid ID number)");
-        return std::nullopt;
+        return Val();
       }
       if (r.derive == Derive::kBirthDate) {
-        v = id.id->birth_date;
+        v = Val(Json(id.id->birth_date));
       } else if (r.derive == Derive::kSex) {
-        v = id.id->male ? "1" : "2";
+        v = Val(Json(id.id->male ? "1" : "2"));
       } else {
         auto age = forms::age_in_years(id.id->birth_date, today_);
         if (!age) {
           err(spath(), "derive_failed", "无法计算年龄：缺少或无效的当天日期",
               "Cannot compute the age: today's date is missing or invalid");
-          return std::nullopt;
+          return Val();
         }
-        v = *age;
+        v = Val(Json(*age));
       }
     }
 
@@ -994,7 +1011,7 @@ class Applier {
       if (!v->is_array()) {
         err(spath(), "not_a_list", "“" + spath() + "”应为成员列表",
             "\"" + spath() + "\" should be a list");
-        return std::nullopt;
+        return Val();
       }
       Json arr = Json::array();
       for (size_t i = 0; i < v->size(); ++i) {
@@ -1015,19 +1032,22 @@ class Applier {
           arr.push_back(std::move(obj));
         }
       }
-      v = std::move(arr);
+      v = Val(std::move(arr));
     }
 
     if (r.has_codes) {
       bool ok = true;
       if (v->is_array() && r.each.empty()) {
         Json arr = Json::array();
-        for (const auto& e : *v) arr.push_back(map_code(r, e, spath, &ok));
-        v = std::move(arr);
+        for (const auto& e : *v) {
+          Val m = map_code(r, e, spath, &ok);
+          arr.push_back(m ? *m : Json());
+        }
+        v = Val(std::move(arr));
       } else {
         v = map_code(r, *v, spath, &ok);
       }
-      if (!ok) return std::nullopt;
+      if (!ok) return Val();
     }
 
     if (r.multiply || r.decimals) {
@@ -1035,14 +1055,14 @@ class Applier {
       if (!n) {
         err(spath(), "not_a_number", "“" + spath() + "”的值不是数字：" + to_text(*v),
             "The value of \"" + spath() + "\" is not a number: " + to_text(*v));
-        return std::nullopt;
+        return Val();
       }
       double d = *n;
       if (r.multiply) d *= *r.multiply;
       if (r.decimals) {
-        v = format_fixed(d, *r.decimals);
+        v = Val(Json(format_fixed(d, *r.decimals)));
       } else {
-        v = number_json(d);
+        v = Val(number_json(d));
       }
     }
 
@@ -1052,9 +1072,9 @@ class Applier {
       if (!iso) {
         err(spath(), "not_a_date", "“" + spath() + "”的值不是日期：" + to_text(*v),
             "The value of \"" + spath() + "\" is not a date: " + to_text(*v));
-        return std::nullopt;
+        return Val();
       }
-      v = format_date(r.date, *iso);
+      v = Val(Json(format_date(r.date, *iso)));
     }
 
     if (r.join && v->is_array()) {
@@ -1066,23 +1086,23 @@ class Applier {
         s += to_text(e);
         first = false;
       }
-      v = s;
+      v = Val(Json(std::move(s)));
     }
 
     switch (r.as) {
       case As::kNone:
         break;
       case As::kString:
-        v = to_text(*v);
+        v = Val(Json(to_text(*v)));
         break;
       case As::kNumber: {
         auto n = to_number(*v);
         if (!n) {
           err(spath(), "coercion_failed", "“" + spath() + "”的值无法转换为数字：" + to_text(*v),
               "The value of \"" + spath() + "\" cannot be turned into a number: " + to_text(*v));
-          return std::nullopt;
+          return Val();
         }
-        v = number_json(*n);
+        v = Val(number_json(*n));
         break;
       }
       case As::kBoolean: {
@@ -1094,9 +1114,9 @@ class Applier {
         if (!b) {
           err(spath(), "coercion_failed", "“" + spath() + "”的值无法转换为布尔值：" + t,
               "The value of \"" + spath() + "\" cannot be turned into a boolean: " + t);
-          return std::nullopt;
+          return Val();
         }
-        v = *b;
+        v = Val(Json(*b));
         break;
       }
     }
