@@ -78,27 +78,31 @@ class Validator {
     for (const auto& s : form_.sections) {
       for (const auto& f : s.fields) order_.push_back(&f);
     }
-    // (A form has tens of fields: a scan costs less than building an index per answer.)
-    for (const auto& [k, v] : values.items()) {
-      (void)v;
-      const bool known = std::any_of(order_.begin(), order_.end(),
-                                     [&k = k](const FormField* f) { return f->key == k; });
-      if (!known) {
-        add_error(FieldError{k, "unknown_field", msg("unknown_field", {same(k.substr(0, 100))})});
-      }
-    }
     // Pass 1: normalise every field's raw value on its own (errors kept per field, by position).
     std::vector<FieldErrors> pending(order_.size());
+    size_t known = 0;  // the answer's keys that are the form's
     for (size_t i = 0; i < order_.size(); ++i) {
       const FormField* f = order_[i];
-      if (!f->calculate.empty()) continue;  // computed below, client value ignored
       auto it = values.find(f->key);
       if (it == values.end()) continue;
+      ++known;
+      if (!f->calculate.empty()) continue;  // computed below, client value ignored
       FieldErrors& fe = pending[i];
       Json norm = f->def.type == FieldType::kRepeat
                       ? normalize_repeat(*f, *it, f->key, Name{f}, fe, item_errors_[f])
                       : normalize(*f, *it, f->key, Name{f}, fe);
       if (!norm.is_null()) vals_[f->key] = std::move(norm);
+    }
+    // Keys the form does not have, named (only looked for when there are some).
+    if (known < values.size()) {
+      for (const auto& [k, v] : values.items()) {
+        (void)v;
+        const bool is_field = std::any_of(order_.begin(), order_.end(),
+                                          [&k = k](const FormField* f) { return f->key == k; });
+        if (!is_field) {
+          add_error(FieldError{k, "unknown_field", msg("unknown_field", {same(k.substr(0, 100))})});
+        }
+      }
     }
     // Pass 2: relevance, calculation, requiredness and constraints in document order. One
     // context serves every field (its lookups read the values as they are at the time).
@@ -329,23 +333,29 @@ class Validator {
         out.push_back(nullptr);  // skipped by pass 2
         continue;
       }
-      for (const auto& [k, cv] : item.items()) {
-        (void)cv;
-        bool known = false;
-        for (const auto& c : f.children) known = known || c.key == k;
-        if (!known) {
-          item_errs[ipath].add(ipath + "." + k, "unknown_field",
-                               msg("unknown_field", {same(k.substr(0, 100))}));
-        }
-      }
+      size_t known = 0;  // the item's keys that are the repeat's fields
       for (const FormField& c : f.children) {
-        if (!c.calculate.empty()) continue;
         auto it = item.find(c.key);
         if (it == item.end()) continue;
+        ++known;
+        if (!c.calculate.empty()) continue;
         const std::string cpath = ipath + "." + c.key;
         const Name cname{&c, &f, i};
-        Json n = normalize(c, *it, cpath, cname, item_errs[cpath]);
+        FieldErrors ce;  // kept only when there are some: most values have none
+        Json n = normalize(c, *it, cpath, cname, ce);
+        if (!ce.list.empty()) item_errs[cpath] = std::move(ce);
         if (!n.is_null()) norm_item[c.key] = std::move(n);
+      }
+      if (known < item.size()) {
+        for (const auto& [k, cv] : item.items()) {
+          (void)cv;
+          bool is_field = false;
+          for (const auto& c : f.children) is_field = is_field || c.key == k;
+          if (!is_field) {
+            item_errs[ipath].add(ipath + "." + k, "unknown_field",
+                                 msg("unknown_field", {same(k.substr(0, 100))}));
+          }
+        }
       }
       out.push_back(std::move(norm_item));
     }

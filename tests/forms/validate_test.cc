@@ -327,6 +327,21 @@ TEST_CASE("calculate: computed server-side, overwriting the client's value, chai
   CHECK(none.value()["p.flag"] == false);
 }
 
+TEST_CASE("unknown keys are named beside a calculated field's value the client sent") {
+  Form form = make_form(R"json([
+    {"field": "p.birth"},
+    {"field": "p.age", "calculate": "age(${p.birth})", "readonly": true},
+    {"field": "h.members", "fields": [{"field": "p.income"}]}
+  ])json");
+  // The calculated key is the form's (its value is ignored); the others are not.
+  auto r = validate(form, Json::parse(R"({"p.birth": "1944-06-01", "p.age": 3, "zz": 1,
+                                         "h.members": [{"p.income": 1, "p.age": 2}]})"),
+                    kOpts);
+  REQUIRE_FALSE(r.ok());
+  CHECK(error_list(r) ==
+        std::vector<std::string>{"zz unknown_field", "h.members[0].p.age unknown_field"});
+}
+
 TEST_CASE("calculate: a result of the wrong type is an expression_error, not a crash") {
   Form form = make_form(R"json([
     {"field": "p.age", "calculate": "'abc'"},
