@@ -60,6 +60,15 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   }
   return *this;
 }
+Stmt& Stmt::bind_static(int i, std::string_view v) {
+  if (sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC) != SQLITE_OK) {
+    bind_error_ = sqlite3_errmsg(db_);
+  }
+  return *this;
+}
+Stmt& Stmt::bind_static(int i, const std::optional<std::string>& v) {
+  return v ? bind_static(i, std::string_view(*v)) : bind(i, std::nullopt);
+}
 Stmt& Stmt::bind(int i, std::nullopt_t) {
   if (sqlite3_bind_null(s_, i) != SQLITE_OK) bind_error_ = sqlite3_errmsg(db_);
   return *this;

@@ -44,6 +44,11 @@ class Stmt {
   Stmt& bind(int i, std::nullopt_t);
   Stmt& bind(int i, const std::optional<std::string>& v);
   Stmt& bind(int i, const std::optional<int64_t>& v);
+  // Text SQLite reads where it is, not copied first (hot paths with long values). REQUIRES: v
+  // stays valid until the statement is reset (a cached lease's end) or destroyed.
+  Stmt& bind_static(int i, std::string_view v);
+  Stmt& bind_static(int i, const std::string& v) { return bind_static(i, std::string_view(v)); }
+  Stmt& bind_static(int i, const std::optional<std::string>& v);
 
   // Advances; true when a row is available, false when done. Errors (constraint violations,
   // I/O) come back as kInternal, or kConflict for UNIQUE violations.

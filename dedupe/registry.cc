@@ -140,8 +140,8 @@ Status SubjectRegistry::add_observation(db::Conn& c, int64_t subject, const Prov
       "role) DO UPDATE SET fields = excluded.fields");
   if (!q) return q.take_error();
   (*q)->bind(1, subject).bind(2, p.submission_id).bind(3, role).bind(4, p.form_id);
-  (*q)->bind(5, p.author_id).bind(6, p.at_ms).bind(7, fields);
-  return (*q)->run();
+  (*q)->bind(5, p.author_id).bind(6, p.at_ms).bind_static(7, fields);
+  return (*q)->run();  // before the lease resets the statement: `fields` is still there
 }
 
 Status SubjectRegistry::queue_review(db::Conn& c, int64_t a, int64_t b, const Score& s,

@@ -473,7 +473,7 @@ Result<Receipt> SubmissionService::submit(const admin::User& author, const Submi
     if (!insr) return insr.take_error();
     auto& ins = *insr;
     ins->bind(1, author.id).bind(2, req.client_id).bind(3, (*form)->id).bind(4, (*form)->version);
-    ins->bind(5, org).bind(6, hash).bind(7, values_text).bind(8, now);
+    ins->bind(5, org).bind(6, hash).bind_static(7, values_text).bind(8, now);
     ins->bind(9, req.channel).bind(10, req.paper_ref);
     ins->bind(11, req.supersedes);
     if (auto st = ins->run(); !st) return st;

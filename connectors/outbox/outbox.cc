@@ -99,12 +99,13 @@ Status insert_deliveries(db::Conn& c, int64_t submission_id, const std::string& 
     auto q = c.cached(insert_sql(n));
     if (!q) return q.take_error();
     auto& s = **q;
+    // The texts stay put until the lease resets the statement, at the end of this iteration.
     for (size_t i = 0; i < n; ++i) {
       const auto& p = planned[at + i];
       const int b = static_cast<int>(i) * 11;
-      s.bind(b + 1, p.id).bind(b + 2, submission_id).bind(b + 3, p.connector->id);
-      s.bind(b + 4, org_code).bind(b + 5, p.subject_key).bind(b + 6, p.status);
-      s.bind(b + 7, p.payload).bind(b + 8, now_ms).bind(b + 9, p.error);
+      s.bind_static(b + 1, p.id).bind(b + 2, submission_id).bind_static(b + 3, p.connector->id);
+      s.bind_static(b + 4, org_code).bind_static(b + 5, p.subject_key).bind_static(b + 6, p.status);
+      s.bind_static(b + 7, p.payload).bind(b + 8, now_ms).bind_static(b + 9, p.error);
       s.bind(b + 10, now_ms).bind(b + 11, now_ms);
     }
     if (auto st = s.run(); !st) return st;
