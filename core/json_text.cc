@@ -74,18 +74,24 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     if (c >= 0x80) {
       // The common well-formed sequences first (most Chinese and Uyghur text): any
-      // continuation bytes do after these leads (E0 and ED limit their second byte).
-      if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < size &&
-          continuation(static_cast<unsigned char>(s[i + 1])) &&
-          continuation(static_cast<unsigned char>(s[i + 2]))) {
-        i += 3;
-        continue;
+      // continuation bytes do after these leads (E0 and ED limit their second byte). A run of
+      // them is taken here whole, not a word test (bound to fail) before each character.
+      const size_t from = i;
+      for (;;) {
+        const unsigned char b = static_cast<unsigned char>(s[i]);
+        if (b >= 0xE1 && b <= 0xEF && b != 0xED && i + 2 < size &&
+            continuation(static_cast<unsigned char>(s[i + 1])) &&
+            continuation(static_cast<unsigned char>(s[i + 2]))) {
+          i += 3;
+        } else if (b >= 0xC2 && b <= 0xDF && i + 1 < size &&
+                   continuation(static_cast<unsigned char>(s[i + 1]))) {
+          i += 2;
+        } else {
+          break;
+        }
+        if (i >= size) break;
       }
-      if (c >= 0xC2 && c <= 0xDF && i + 1 < size &&
-          continuation(static_cast<unsigned char>(s[i + 1]))) {
-        i += 2;
-        continue;
-      }
+      if (i > from) continue;
       const auto [n, whole] = utf8_sequence(s, i);
       if (!whole) {
         out.append(s.data() + run, i - run);

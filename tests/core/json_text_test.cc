@@ -179,3 +179,28 @@ TEST_CASE("the writer escapes keys that need it and writes every integer") {
   CHECK(text.find("\"quote \\\" key\":") != std::string::npos);
   CHECK(text.find("\"line\\nbreak\":[]") != std::string::npos);
 }
+
+TEST_CASE("one byte or sequence that needs a look, at every place in runs of Chinese text") {
+  // Runs of two- and three-byte characters are taken in one go: whatever interrupts them (a
+  // special byte, a broken or a four-byte sequence, the end) must be seen at any offset, even
+  // inside a character.
+  const std::string specials[] = {"\"",          "\\",       "\n",   std::string(1, '\0'),
+                                  "a",           "\x7f",     "\xff", "\xed\xa0\x80",
+                                  "\xe0\x80",    "\xe0\xa0", "\xe5", "\xf0\x9f\x98\x80",
+                                  "\xe5\xbc\xa0"};
+  const std::string chars[] = {"张", "é", "ئ", "三"};
+  for (size_t n = 0; n <= 8; ++n) {
+    std::string base;
+    for (size_t k = 0; k < n; ++k) base += chars[(k * 7 + n) % 4];
+    for (size_t at = 0; at <= base.size(); ++at) {
+      for (const auto& sp : specials) {
+        std::string s = base;
+        s.insert(at, sp);
+        CAPTURE(n);
+        CAPTURE(at);
+        CAPTURE(sp);
+        REQUIRE(ours(s) == reference(s));
+      }
+    }
+  }
+}
