@@ -3,6 +3,9 @@
 // queue (merge, keep, undo, never re-asked), and malformed, hostile and out-of-scope input.
 #include <doctest/doctest.h>
 
+#include <tuple>
+#include <vector>
+
 #include "admin/demo.h"
 #include "forms/id_number.h"
 #include "tests/support/test_gateway.h"
@@ -295,4 +298,53 @@ TEST_CASE("review queue: a likely duplicate is queued once; merge, undo and keep
   CHECK(gw.get("/api/v1/admin/duplicates?status=everything", county)->status == 400);
   CHECK(gw.get("/api/v1/admin/duplicates?limit=-1", county)->status == 400);
   CHECK(gw.post("/api/v1/admin/duplicates/" + pid + "/merge", "", "")->status == 401);
+}
+
+TEST_CASE("a member listed twice is observed once, with what the answer said last") {
+  TestGateway gw;
+  auto tok = gw.login("cadre1");
+  Json v = admin::demo_sample_values(1);
+  Json again = v["household.members"][1];
+  const std::string spouse_id = again["id_number"];
+  again["birth_date"] = "1960-02-03";  // a correction further down the same list
+  v["household.members"].push_back(again);
+  v["household.size"] = 3;
+  auto r = submit(gw, tok, "twice-1", v);
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 201, r->body);
+  const Json receipt = body_of(r);
+  REQUIRE(receipt["subjects"].size() == 5);  // head, household, head as member, spouse twice
+  CHECK(receipt["subjects"][4]["id"] == receipt["subjects"][3]["id"]);
+  const int64_t spouse = receipt["subjects"][3]["id"];
+  const int64_t head = receipt["subjects"][0]["id"];
+  auto rows = gw.app().database().with_conn([&](db::Conn& c) {
+    auto q = c.prepare(
+        "SELECT subject_id, role, fields FROM subject_observations WHERE submission_id = ? "
+        "ORDER BY subject_id, role");
+    REQUIRE(q.ok());
+    q->bind(1, receipt["id"].get<int64_t>());
+    std::vector<std::tuple<int64_t, std::string, std::string>> out;
+    for (;;) {
+      auto s = q->step();
+      REQUIRE(s.ok());
+      if (!*s) break;
+      out.emplace_back(q->get_int(0), q->get_text(1), q->get_text(2));
+    }
+    return out;
+  });
+  // One row per subject and role: the head as main and as member, the household, the spouse.
+  REQUIRE(rows.size() == 4);
+  int spouse_rows = 0, head_rows = 0;
+  for (const auto& [subject, role, fields] : rows) {
+    if (subject == spouse) {
+      ++spouse_rows;
+      CHECK(role == "member");
+      CHECK(Json::parse(fields)["person.birth_date"] == "1960-02-03");
+    }
+    if (subject == head) ++head_rows;
+  }
+  CHECK(spouse_rows == 1);
+  CHECK(head_rows == 2);
+  auto s = body_of(lookup(gw, tok, spouse_id));
+  CHECK(s["fields"]["person.birth_date"]["value"] == "1960-02-03");
 }
