@@ -1,7 +1,6 @@
 #include "dedupe/registry.h"
 
 #include <algorithm>
-#include <array>
 #include <set>
 
 #include "core/json_text.h"
@@ -36,60 +35,6 @@ Identity read_identity(db::Stmt& q, int64_t* merged_into) {
 
 Error conflict(const std::string& zh, const std::string& en) {
   return Error::make(ErrorKind::kConflict, "duplicate_state", zh, en);
-}
-
-// What an answer says of one subject, in one role: a row of subject_observations.
-struct Observation {
-  int64_t subject;
-  std::string_view role;
-  const std::string* fields;  // the plan's text, which outlives the insert
-};
-
-constexpr size_t kObservationsPerInsert = 8;
-
-// "INSERT ... VALUES (...), ... ON CONFLICT ..." for n rows, made once per n.
-const std::string& observations_sql(size_t n) {
-  static const auto kSql = [] {
-    std::array<std::string, kObservationsPerInsert + 1> out;
-    for (size_t k = 1; k <= kObservationsPerInsert; ++k) {
-      std::string& q = out[k];
-      q = "INSERT INTO subject_observations (subject_id, submission_id, role, form_id, "
-          "author_id, observed_at, fields) VALUES ";
-      for (size_t i = 0; i < k; ++i) q += i ? ", (?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?)";
-      q += " ON CONFLICT (subject_id, submission_id, role) DO UPDATE SET fields = excluded.fields";
-    }
-    return out;
-  }();
-  return kSql[n];
-}
-
-// An answer's observations, a few rows per statement (its cursors on the table, its key and
-// the three parent tables opened once for them all). A subject seen twice in one role keeps
-// the fields said last, as one statement per observation would.
-Status insert_observations(db::Conn& c, const Provenance& p, std::vector<Observation> obs) {
-  for (size_t i = 0; i < obs.size(); ++i) {
-    for (size_t j = i + 1; j < obs.size(); ++j) {
-      if (obs[j].subject == obs[i].subject && obs[j].role == obs[i].role) {
-        obs[i].fields = obs[j].fields;
-        obs.erase(obs.begin() + static_cast<std::ptrdiff_t>(j--));
-      }
-    }
-  }
-  for (size_t at = 0; at < obs.size(); at += kObservationsPerInsert) {
-    const size_t n = std::min(kObservationsPerInsert, obs.size() - at);
-    auto q = c.cached(observations_sql(n));
-    if (!q) return q.take_error();
-    auto& s = **q;
-    for (size_t i = 0; i < n; ++i) {
-      const Observation& o = obs[at + i];
-      const int b = static_cast<int>(i) * 7;
-      s.bind(b + 1, o.subject).bind(b + 2, p.submission_id).bind_static(b + 3, o.role);
-      s.bind_static(b + 4, p.form_id).bind(b + 5, p.author_id).bind(b + 6, p.at_ms);
-      s.bind_static(b + 7, *o.fields);
-    }
-    if (auto st = s.run(); !st) return st;  // before the lease resets the statement
-  }
-  return ok_status();
 }
 
 }  // namespace
@@ -485,14 +430,10 @@ Result<std::vector<Linked>> SubjectRegistry::record_submission(db::Conn& c, cons
 Result<std::vector<Linked>> SubjectRegistry::record(db::Conn& c, const SubjectPlan& plan,
                                                     const Provenance& p) {
   std::vector<Linked> out;
-  // Linked one by one (each link may read what the one before wrote); observed in one go.
-  std::vector<Observation> obs;
-  obs.reserve(plan.members.size() + 2);
   int64_t hh = 0;
   if (plan.has_main) {
-    auto main = link_person(c, plan.main, p, "main");
+    auto main = observe_person(c, plan.main, plan.main_fields, p, "main");
     if (!main) return main.take_error();
-    obs.push_back({main->subject_id, "main", &plan.main_fields});
     out.push_back(*main);
     if (plan.has_household) {
       {
@@ -510,7 +451,9 @@ Result<std::vector<Linked>> SubjectRegistry::record(db::Conn& c, const SubjectPl
         hh = *id;
         hl = Linked{hh, "household", "household", "new"};
       }
-      obs.push_back({hh, "household", &plan.household_fields});
+      if (auto st = add_observation(c, hh, p, "household", plan.household_fields); !st) {
+        return st.error();
+      }
       // Only when it changes: writing a foreign key column, even with the value it has,
       // makes SQLite rewrite the row's entries in all seven of the subject's indexes.
       auto q =
@@ -528,18 +471,16 @@ Result<std::vector<Linked>> SubjectRegistry::record(db::Conn& c, const SubjectPl
       Linked l = out.front();
       l.role = "member";
       l.how = "id";
-      obs.push_back({l.subject_id, "member", &fields});
+      if (auto st = add_observation(c, l.subject_id, p, "member", fields); !st) return st.error();
       out.push_back(l);
       continue;
     }
     Identity w = who;
     w.household = hh;
-    auto l = link_person(c, w, p, "member");
+    auto l = observe_person(c, w, fields, p, "member");
     if (!l) return l.take_error();
-    obs.push_back({l->subject_id, "member", &fields});
     out.push_back(*l);
   }
-  if (auto st = insert_observations(c, p, std::move(obs)); !st) return st.error();
   return out;
 }
 
