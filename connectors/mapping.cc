@@ -839,7 +839,7 @@ class Applier {
   }
 
  private:
-  // What a rule puts under its target, or nullopt when it leaves the target out.
+  // What a rule puts under its target; absent when it leaves the target out.
   Val output(const MappingRule& r, const Json* item, const std::string& item_path) {
     if (r.when_expr && !condition(r, item)) return Val();
     return settle(r, value(r, item, item_path));
