@@ -2,15 +2,15 @@
 // others go on with the one they had; a change made here is seen at once all the same.
 #include <doctest/doctest.h>
 
-#include <condition_variable>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "connectors/connector.h"
 #include "connectors/outbox/store.h"
 #include "core/clock.h"
 #include "core/db.h"
+#include "core/event.h"
 #include "tests/support/temp_dir.h"
 
 using namespace yb;
@@ -31,38 +31,22 @@ Json config(const std::string& id) {
 class Gate {
  public:
   std::shared_ptr<const forms::Dictionary> enter() {
-    std::unique_lock lk(mu_);
     ++calls_;
-    if (armed_ && !held_) {
-      held_ = true;
-      cv_.notify_all();
-      cv_.wait(lk, [&] { return released_; });
+    if (armed_ && !taken_.exchange(true)) {
+      held_.set();
+      released_.wait();
     }
     return nullptr;
   }
-  void arm() {
-    std::lock_guard lk(mu_);
-    armed_ = true;
-  }
-  void wait_held() {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return held_; });
-  }
-  void release() {
-    std::lock_guard lk(mu_);
-    released_ = true;
-    cv_.notify_all();
-  }
-  int calls() {
-    std::lock_guard lk(mu_);
-    return calls_;
-  }
+  void arm() { armed_ = true; }
+  void wait_held() { held_.wait(); }
+  void release() { released_.set(); }
+  int calls() const { return calls_; }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int calls_ = 0;
-  bool armed_ = false, held_ = false, released_ = false;
+  std::atomic<int> calls_{0};
+  std::atomic<bool> armed_{false}, taken_{false};
+  Event held_, released_;
 };
 
 struct Fixture {
